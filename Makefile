@@ -1,0 +1,29 @@
+# Two commands do all set-up on a fresh machine:
+#   make demo   -- creates .venv, installs clusteratlas, builds the synthetic Demoland atlas
+#   make test   -- creates .venv, installs clusteratlas[dev], runs lint and the test suite
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	@rm -f $(VENV)/.installed-*; touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/clusteratlas demo --store demo/demoland.duckdb --out demo
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -n 2 -q
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py --suite mapping --size small --json benchmarks/results/mapping-small.json
+
+clean:
+	rm -rf $(VENV) demo .pytest_cache

@@ -1,0 +1,1 @@
+"""Command-line interface (Typer). ``clusteratlas.cli.app:main`` is the entry point."""

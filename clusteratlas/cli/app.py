@@ -1,0 +1,78 @@
+"""The ``clusteratlas`` command: a thin Typer shell over the Python API.
+
+Each group of verbs lives in its own module with a ``register(app)`` function; this module
+only wires them together and turns :class:`~clusteratlas.errors.ClusterAtlasError` into a
+one-line message and exit code 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+from rich.console import Console
+
+from clusteratlas.errors import ClusterAtlasError
+
+app = typer.Typer(
+    name="clusteratlas",
+    help="Cluster Atlas: an open observatory for industrial clusters and industrial change.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# One module per group of verbs; each exposes register(app).
+COMMAND_MODULES = [
+    "clusteratlas.cli.ingest",      # ingest FILE...
+    "clusteratlas.cli.schemes",     # schemes list|load|derive|show
+    "clusteratlas.cli.classify",    # classifications ...
+    "clusteratlas.cli.map",         # map
+    "clusteratlas.cli.demo",        # demo
+    "clusteratlas.cli.store",       # store info|datasets|provenance
+    "clusteratlas.cli.fetch",       # fetch eurostat|gisco|census ..., data show, cache ...
+    "clusteratlas.cli.nuts",        # nuts detect|convert
+    "clusteratlas.cli.scoreboard",  # scoreboard
+]
+
+err_console = Console(stderr=True)
+
+
+def _register_all() -> None:
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # group not built yet
+                continue
+            raise
+        module.register(app)
+
+
+_register_all()
+
+
+def main() -> None:
+    """Entry point: run the app, printing user errors as one line."""
+    try:
+        app(standalone_mode=False)
+    except ClusterAtlasError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(1)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

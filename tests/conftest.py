@@ -1,0 +1,58 @@
+"""Shared fixtures.
+
+Real data is read from ``../shared/data`` (never copied into the repository). Tests that need
+it use the ``shared_data`` fixture: it skips with a clear reason when the folder is absent, and
+fails instead when ``CLUSTERATLAS_REQUIRE_SHARED=1`` (as ``.ci/run`` sets).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from clusteratlas.paths import shared_data_dir
+
+
+def _require_shared() -> bool:
+    return os.environ.get("CLUSTERATLAS_REQUIRE_SHARED", "") == "1"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """Path of ``../shared/data``; skip (or fail under CLUSTERATLAS_REQUIRE_SHARED=1) if absent."""
+    path = shared_data_dir()
+    if path is None:
+        msg = ("../shared/data is not beside the checkout (set CLUSTERATLAS_SHARED_DATA to "
+               "point at it); real-data tests need it")
+        if _require_shared():
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_file(shared_data: Path):
+    """Return a function that resolves a path under shared/data, failing/skipping if missing."""
+
+    def get(relative: str) -> Path:
+        p = shared_data / relative
+        if not p.exists():
+            msg = f"{p} is missing from the shared data folder"
+            if _require_shared():
+                pytest.fail(msg)
+            pytest.skip(msg)
+        return p
+
+    return get
+
+
+@pytest.fixture()
+def store(tmp_path: Path):
+    """An empty store in a temporary file."""
+    from clusteratlas.store import Store
+
+    s = Store(tmp_path / "atlas.duckdb")
+    yield s
+    s.close()
