@@ -17,7 +17,9 @@ from ibis.backends import BaseBackend
 DEFAULT_BACKEND = "duckdb"
 
 
-def connect(backend: str = DEFAULT_BACKEND, path: str | Path | None = None, **kwargs: Any) -> BaseBackend:
+def connect(
+    backend: str = DEFAULT_BACKEND, path: str | Path | None = None, **kwargs: Any
+) -> BaseBackend:
     """Return an Ibis backend.
 
     Parameters

@@ -24,8 +24,10 @@ def shared_data() -> Path:
     """Path of ``../shared/data``; skip (or fail under CLUSTERATLAS_REQUIRE_SHARED=1) if absent."""
     path = shared_data_dir()
     if path is None:
-        msg = ("../shared/data is not beside the checkout (set CLUSTERATLAS_SHARED_DATA to "
-               "point at it); real-data tests need it")
+        msg = (
+            "../shared/data is not beside the checkout (set CLUSTERATLAS_SHARED_DATA to "
+            "point at it); real-data tests need it"
+        )
         if _require_shared():
             pytest.fail(msg)
         pytest.skip(msg)

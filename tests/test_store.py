@@ -6,16 +6,30 @@ from clusteratlas.store import Store
 
 
 def _obs(**kw):
-    base = dict(source="file", dataset="x", region="AT1", region_system="NUTS2016",
-                industry="C", classification="NACE_R2", year=2015, measure="employment",
-                value=1.0)
+    base = dict(
+        source="file",
+        dataset="x",
+        region="AT1",
+        region_system="NUTS2016",
+        industry="C",
+        classification="NACE_R2",
+        year=2015,
+        measure="employment",
+        value=1.0,
+    )
     base.update(kw)
     return pd.DataFrame({k: [v] for k, v in base.items()})
 
 
 def test_load_records_provenance(store: Store):
-    load_id = store.load_observations(_obs(), dataset="x", source="file", location="a.csv",
-                                      sha256="abc", attribution="Source: test")
+    load_id = store.load_observations(
+        _obs(),
+        dataset="x",
+        source="file",
+        location="a.csv",
+        sha256="abc",
+        attribution="Source: test",
+    )
     prov = store.provenance("x")
     assert list(prov["load_id"]) == [load_id]
     assert prov.loc[0, "rows"] == 1

@@ -25,14 +25,14 @@ app = typer.Typer(
 
 # One module per group of verbs; each exposes register(app).
 COMMAND_MODULES = [
-    "clusteratlas.cli.ingest",      # ingest FILE...
-    "clusteratlas.cli.schemes",     # schemes list|load|derive|show
-    "clusteratlas.cli.classify",    # classifications ...
-    "clusteratlas.cli.map",         # map
-    "clusteratlas.cli.demo",        # demo
-    "clusteratlas.cli.store",       # store info|datasets|provenance
-    "clusteratlas.cli.fetch",       # fetch eurostat|gisco|census ..., data show, cache ...
-    "clusteratlas.cli.nuts",        # nuts detect|convert
+    "clusteratlas.cli.ingest",  # ingest FILE...
+    "clusteratlas.cli.schemes",  # schemes list|load|derive|show
+    "clusteratlas.cli.classify",  # classifications ...
+    "clusteratlas.cli.map",  # map
+    "clusteratlas.cli.demo",  # demo
+    "clusteratlas.cli.store",  # store info|datasets|provenance
+    "clusteratlas.cli.fetch",  # fetch eurostat|gisco|census ..., data show, cache ...
+    "clusteratlas.cli.nuts",  # nuts detect|convert
     "clusteratlas.cli.scoreboard",  # scoreboard
 ]
 

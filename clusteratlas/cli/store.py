@@ -12,8 +12,9 @@ from clusteratlas.store import Store
 
 
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="Inspect a store: tables, datasets and their provenance.",
-                        no_args_is_help=True)
+    group = typer.Typer(
+        help="Inspect a store: tables, datasets and their provenance.", no_args_is_help=True
+    )
     app.add_typer(group, name="store")
 
     @group.command("info")
@@ -37,15 +38,26 @@ def register(app: typer.Typer) -> None:
                 console.print(t2)
 
     @group.command("provenance")
-    def provenance(dataset: str | None = typer.Argument(None),
-                   store: Path | None = StoreOption) -> None:
+    def provenance(
+        dataset: str | None = typer.Argument(None), store: Path | None = StoreOption
+    ) -> None:
         """Where each load came from: source, file or URL, dates, sha256, attribution."""
         with Store(store_path(store), read_only=True) as s:
             df = s.provenance(dataset)
             t = Table()
-            cols = ["dataset", "source", "location", "retrieved_at", "ingested_at",
-                    "last_update", "sha256", "attribution", "region_system", "classification",
-                    "rows"]
+            cols = [
+                "dataset",
+                "source",
+                "location",
+                "retrieved_at",
+                "ingested_at",
+                "last_update",
+                "sha256",
+                "attribution",
+                "region_system",
+                "classification",
+                "rows",
+            ]
             for c in cols:
                 t.add_column(c, overflow="fold")
             for row in df[cols].itertuples(index=False):

@@ -43,7 +43,9 @@ class Store:
             self.path = default_store_path()
         if isinstance(self.path, Path):
             if read_only and not self.path.exists():
-                raise StoreError(f"{self.path}: no store here (run 'clusteratlas ingest' or 'demo')")
+                raise StoreError(
+                    f"{self.path}: no store here (run 'clusteratlas ingest' or 'demo')"
+                )
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
@@ -97,8 +99,15 @@ class Store:
         else:
             self.con.execute("COMMIT")
 
-    def _insert_frame(self, con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame,
-                      columns: list[str], *, replace: bool = False) -> int:
+    def _insert_frame(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        table: str,
+        frame: pd.DataFrame,
+        columns: list[str],
+        *,
+        replace: bool = False,
+    ) -> int:
         missing = [c for c in columns if c not in frame.columns]
         if missing:
             raise ValueError(f"frame for {table} lacks columns {missing}")
@@ -112,23 +121,49 @@ class Store:
             con.unregister(view)
         return len(frame)
 
-    def new_load(self, con: duckdb.DuckDBPyConnection, *, dataset: str, source: str,
-                 location: str | None = None, sha256: str | None = None,
-                 retrieved_at: datetime | None = None, last_update: str | None = None,
-                 licence: str | None = None, attribution: str | None = None,
-                 region_system: str | None = None, classification: str | None = None,
-                 rows: int | None = None, notes: str | None = None) -> str:
+    def new_load(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        *,
+        dataset: str,
+        source: str,
+        location: str | None = None,
+        sha256: str | None = None,
+        retrieved_at: datetime | None = None,
+        last_update: str | None = None,
+        licence: str | None = None,
+        attribution: str | None = None,
+        region_system: str | None = None,
+        classification: str | None = None,
+        rows: int | None = None,
+        notes: str | None = None,
+    ) -> str:
         """Record a load in ``provenance`` (inside an open transaction) and return its id."""
         load_id = uuid.uuid4().hex
         con.execute(
             "INSERT INTO provenance VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [load_id, dataset, source, location, retrieved_at, datetime.now(UTC).replace(tzinfo=None),
-             last_update, sha256, licence, attribution, region_system, classification, rows, notes],
+            [
+                load_id,
+                dataset,
+                source,
+                location,
+                retrieved_at,
+                datetime.now(UTC).replace(tzinfo=None),
+                last_update,
+                sha256,
+                licence,
+                attribution,
+                region_system,
+                classification,
+                rows,
+                notes,
+            ],
         )
         return load_id
 
-    def load_observations(self, frame: pd.DataFrame, *, replace_dataset: bool = True,
-                          **provenance: Any) -> str:
+    def load_observations(
+        self, frame: pd.DataFrame, *, replace_dataset: bool = True, **provenance: Any
+    ) -> str:
         """Load one dataset's observations atomically, with its provenance row.
 
         ``frame`` has :data:`OBSERVATION_COLUMNS` except ``load_id`` (and ``dims`` defaults to
@@ -144,8 +179,7 @@ class Store:
         dup = frame.duplicated(key, keep=False)
         if dup.any():
             first = frame.loc[dup, key].iloc[0].to_dict()
-            raise InputError(f"duplicate observation key {first}",
-                             file=provenance.get("location"))
+            raise InputError(f"duplicate observation key {first}", file=provenance.get("location"))
         with self.transaction() as con:
             datasets = sorted(frame["dataset"].unique()) or [provenance["dataset"]]
             if replace_dataset:
@@ -157,8 +191,10 @@ class Store:
             try:
                 self._insert_frame(con, "observations", frame, OBSERVATION_COLUMNS)
             except duckdb.ConstraintException as exc:
-                raise InputError(f"observations clash with rows already in the store: {exc}",
-                                 file=provenance.get("location")) from exc
+                raise InputError(
+                    f"observations clash with rows already in the store: {exc}",
+                    file=provenance.get("location"),
+                ) from exc
         return load_id
 
     def load_scheme(self, frame: pd.DataFrame, scheme: str) -> int:
@@ -180,19 +216,23 @@ class Store:
 
     # -- reads -----------------------------------------------------------------------------
     def schemes(self) -> list[str]:
-        return [r[0] for r in self.con.execute(
-            "SELECT DISTINCT scheme FROM schemes ORDER BY 1").fetchall()]
+        return [
+            r[0]
+            for r in self.con.execute("SELECT DISTINCT scheme FROM schemes ORDER BY 1").fetchall()
+        ]
 
     def datasets(self) -> pd.DataFrame:
         return self.query(
             "SELECT dataset, source, count(*) AS rows, min(year) AS first_year, "
-            "max(year) AS last_year FROM observations GROUP BY 1, 2 ORDER BY 1")
+            "max(year) AS last_year FROM observations GROUP BY 1, 2 ORDER BY 1"
+        )
 
     def provenance(self, dataset: str | None = None) -> pd.DataFrame:
         if dataset is None:
             return self.query("SELECT * FROM provenance ORDER BY ingested_at")
-        return self.query("SELECT * FROM provenance WHERE dataset = ? ORDER BY ingested_at",
-                          [dataset])
+        return self.query(
+            "SELECT * FROM provenance WHERE dataset = ? ORDER BY ingested_at", [dataset]
+        )
 
     def snapshot(self) -> dict[str, int]:
         """Row counts of every table (used by tests to prove a failed load changed nothing)."""
