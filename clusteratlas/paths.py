@@ -22,7 +22,7 @@ def default_store_path() -> Path:
 
 
 def default_cache_dir() -> Path:
-    """The download cache, ``<user cache dir>/clusteratlas``; ``CLUSTERATLAS_CACHE`` overrides it."""
+    """The download cache, ``<user cache dir>/clusteratlas`` (``CLUSTERATLAS_CACHE`` overrides)."""
     env = os.environ.get("CLUSTERATLAS_CACHE")
     if env:
         return Path(env)

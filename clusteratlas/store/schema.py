@@ -21,7 +21,7 @@ TABLES: dict[str, str] = {
             dataset VARCHAR NOT NULL,         -- dataset code, e.g. lfst_r_lfe2en2, or file stem
             source VARCHAR NOT NULL,          -- eurostat | gisco | census | file | demo | ...
             location VARCHAR,                 -- source URL or file path
-            retrieved_at TIMESTAMP,           -- when the bytes were downloaded (NULL for local files)
+            retrieved_at TIMESTAMP,           -- when downloaded (NULL for local files)
             ingested_at TIMESTAMP NOT NULL,   -- when they were loaded into this store
             last_update VARCHAR,              -- the source's own last-update stamp, if any
             sha256 VARCHAR,                   -- of the bytes loaded
