@@ -1,0 +1,501 @@
+"""A careful HTTP client for statistical downloads (Eurostat, GISCO, US Census …).
+
+What it adds to plain :mod:`httpx`:
+
+* separate **connect** and **read** timeouts (:class:`Timeouts`);
+* **retries** with exponential backoff and *full jitter* (``sleep = uniform(0, min(cap,
+  base · 2^(n-1)))``, AWS Architecture Blog, "Exponential Backoff And Jitter", 2015) on
+  5xx, 408, 429, connection errors, read timeouts, truncated bodies and gzip payloads whose CRC
+  does not check out; never on other 4xx (:class:`RetryPolicy`);
+* ``Retry-After`` honoured on 429/503, in seconds or as an HTTP-date (RFC 9110 §10.2.3);
+* downloads **streamed to a temporary file** beside the destination, verified (length,
+  sha256, gzip CRC by full decompression), then moved into place with :func:`os.replace`, so a
+  destination file is either the complete new payload or untouched;
+* one clear :class:`~clusteratlas.errors.FetchError` when it gives up, naming the URL, the
+  number of attempts and the last status or error;
+* a Rich progress bar for big downloads when a terminal is attached.
+
+The sleep function and the random generator are injectable so tests run in milliseconds.
+
+Example
+-------
+>>> client = HttpClient(retry=RetryPolicy(attempts=3, base=0.1))   # doctest: +SKIP
+>>> got = client.download("https://example.org/x.tsv.gz", Path("x.tsv.gz"))  # doctest: +SKIP
+>>> got.sha256, got.size, got.attempts                               # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import hashlib
+import os
+import random
+import tempfile
+import time
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from clusteratlas import __version__
+from clusteratlas.errors import FetchError
+
+GZIP_MAGIC = b"\x1f\x8b"
+USER_AGENT = f"clusteratlas/{__version__} (+https://github.com/clusteratlas)"
+#: Statuses worth another try: server trouble, throttling, request timeout.
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 507, 509, 520, 521, 522, 523, 524})
+PROGRESS_MIN_BYTES = 2_000_000
+CHUNK = 1 << 16
+
+
+# -- policy --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds to wait for a TCP/TLS connection and between two received chunks."""
+
+    connect: float = 10.0
+    read: float = 60.0
+
+    def httpx(self) -> httpx.Timeout:
+        return httpx.Timeout(connect=self.connect, read=self.read, write=self.read, pool=None)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently to retry.
+
+    Parameters
+    ----------
+    attempts:
+        Total tries, including the first (``1`` = no retry).
+    base, cap:
+        Backoff before try *n+1* is drawn uniformly from ``[0, min(cap, base · 2^(n-1))]``
+        ("full jitter").
+    max_retry_after:
+        Longest ``Retry-After`` the client will wait; a server asking for more ends the
+        attempts with a :class:`FetchError` saying so.
+    """
+
+    attempts: int = 5
+    base: float = 0.5
+    cap: float = 30.0
+    max_retry_after: float = 300.0
+
+    def backoff(self, failures: int, rng: random.Random) -> float:
+        """Delay after ``failures`` consecutive failures (``failures >= 1``).
+
+        >>> RetryPolicy(base=1, cap=8).backoff(10, random.Random(0)) <= 8
+        True
+        """
+        ceiling = min(self.cap, self.base * (2 ** (failures - 1)))
+        return rng.uniform(0.0, ceiling)
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date).
+
+    >>> parse_retry_after("3")
+    3.0
+    >>> parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT",
+    ...                   now=datetime(2015, 10, 21, 7, 27, 50, tzinfo=UTC))
+    10.0
+    >>> parse_retry_after("soon") is None
+    True
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    now = now or datetime.now(UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+# -- results and errors --------------------------------------------------------------------
+@dataclass
+class Fetched:
+    """What a request produced.
+
+    ``path`` is set by :meth:`HttpClient.download`, ``content`` by :meth:`HttpClient.get`.
+    ``not_modified`` is true for a 304 answer to a conditional request (then there is no body).
+    """
+
+    url: str
+    status: int
+    headers: Mapping[str, str]
+    attempts: int
+    sha256: str = ""
+    size: int = 0
+    path: Path | None = None
+    content: bytes | None = None
+    retrieved_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("etag")
+
+    @property
+    def last_modified(self) -> str | None:
+        return self.headers.get("last-modified")
+
+    @property
+    def is_gzip(self) -> bool:
+        if self.content is not None:
+            return self.content[:2] == GZIP_MAGIC
+        if self.path is not None and self.path.exists():
+            with self.path.open("rb") as fh:
+                return fh.read(2) == GZIP_MAGIC
+        return False
+
+    def text(self, encoding: str = "utf-8") -> str:
+        if self.content is None:
+            raise ValueError("no content in memory (use .path)")
+        return self.content.decode(encoding)
+
+
+class HttpStatusError(FetchError):
+    """The server answered with a status that retrying will not fix (most 4xx)."""
+
+    def __init__(self, message: str, *, url: str, status: int, body: bytes = b"") -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
+        self.body = body
+
+
+class _Retryable(Exception):
+    """Internal: this try failed in a way worth repeating."""
+
+    def __init__(self, what: str, wait: float | None = None, status: int | None = None) -> None:
+        super().__init__(what)
+        self.what = what
+        self.wait = wait
+        self.status = status
+
+
+def check_gzip(payload: Path | bytes) -> None:
+    """Decompress a gzip payload fully (every member) to verify its CRC-32 and length.
+
+    Raises ``ValueError`` naming the problem (bad CRC, truncated stream, not gzip).
+
+    >>> import gzip
+    >>> check_gzip(gzip.compress(b"abc"))
+    >>> check_gzip(gzip.compress(b"abc")[:-3])
+    Traceback (most recent call last):
+    ...
+    ValueError: gzip stream is truncated (no end-of-stream marker)
+    """
+    if isinstance(payload, bytes | bytearray):
+        with contextlib.nullcontext(iter([bytes(payload)])) as chunks:
+            _gunzip_all(chunks)
+    else:
+        with Path(payload).open("rb") as fh:
+            _gunzip_all(iter(lambda: fh.read(CHUNK), b""))
+
+
+def _gunzip_all(chunks: Iterator[bytes]) -> None:
+    d = zlib.decompressobj(wbits=31)
+    pending = False  # bytes fed to a member that has not ended yet
+    for chunk in chunks:
+        data = chunk
+        while data:
+            try:
+                d.decompress(data)
+            except zlib.error as exc:
+                raise ValueError(f"gzip check failed ({exc})") from exc
+            pending = not d.eof
+            if d.eof:
+                data = d.unused_data
+                d = zlib.decompressobj(wbits=31)
+                if data and data[:2] != GZIP_MAGIC:
+                    return  # end of the last member (gzip ignores trailing bytes)
+            else:
+                data = b""
+    if pending:
+        raise ValueError("gzip stream is truncated (no end-of-stream marker)")
+
+
+# -- the client ----------------------------------------------------------------------------
+class HttpClient:
+    """Retrying, verifying HTTP client. Use as a context manager or call :meth:`close`.
+
+    Parameters
+    ----------
+    timeouts, retry:
+        See :class:`Timeouts` and :class:`RetryPolicy`.
+    sleep, rng:
+        Injected for tests (``sleep=lambda s: None``).
+    progress:
+        ``True``/``False`` to force the download bar on/off; ``None`` shows it only when a
+        terminal is attached and the body is large.
+    offline:
+        Refuse every request with a :class:`FetchError` (used by ``--offline``).
+    transport:
+        An ``httpx`` transport (e.g. ``httpx.MockTransport``) for tests.
+    """
+
+    def __init__(
+        self,
+        *,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        progress: bool | None = None,
+        offline: bool = False,
+        headers: Mapping[str, str] | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.timeouts = timeouts or Timeouts()
+        self.retry = retry or RetryPolicy()
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        self.progress = progress
+        self.offline = offline
+        self._client = httpx.Client(
+            timeout=self.timeouts.httpx(),
+            headers={"User-Agent": USER_AGENT, **(headers or {})},
+            follow_redirects=True,
+            transport=transport,
+        )
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    # -- public ------------------------------------------------------------------------------
+    def get(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        verify_gzip: bool | None = None,
+        ok_statuses: frozenset[int] = frozenset(),
+    ) -> Fetched:
+        """GET into memory (small answers: metadata, JSON-stat, codelists)."""
+        return self._run(url, params, headers, None, verify_gzip, ok_statuses)
+
+    def download(
+        self,
+        url: str,
+        dest: Path,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        verify_gzip: bool | None = None,
+    ) -> Fetched:
+        """GET streamed to ``dest`` (atomically: temp file in the same folder + os.replace).
+
+        ``verify_gzip=None`` checks the gzip CRC whenever the payload starts with the gzip
+        magic bytes. A 304 answer leaves ``dest`` untouched and returns ``not_modified``.
+        """
+        dest = Path(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        return self._run(url, params, headers, dest, verify_gzip, frozenset())
+
+    # -- machinery ---------------------------------------------------------------------------
+    def _run(
+        self,
+        url: str,
+        params: Mapping[str, Any] | None,
+        headers: Mapping[str, str] | None,
+        dest: Path | None,
+        verify_gzip: bool | None,
+        ok_statuses: frozenset[int],
+    ) -> Fetched:
+        full = str(httpx.URL(url, params=dict(params))) if params else str(httpx.URL(url))
+        if self.offline:
+            raise FetchError(f"GET {full}: refused, working offline (--offline)")
+        failures = 0
+        last = ""
+        last_status: int | None = None
+        for attempt in range(1, self.retry.attempts + 1):
+            try:
+                return self._once(full, headers, dest, verify_gzip, attempt, ok_statuses)
+            except _Retryable as exc:
+                failures += 1
+                last, last_status = exc.what, exc.status
+                if attempt == self.retry.attempts:
+                    break
+                wait = exc.wait
+                if wait is not None and wait > self.retry.max_retry_after:
+                    raise FetchError(
+                        f"GET {full}: {exc.what}; the server asks to retry after {wait:.0f} s, "
+                        f"more than the {self.retry.max_retry_after:.0f} s allowed "
+                        f"(attempt {attempt})"
+                    ) from None
+                if wait is None:
+                    wait = self.retry.backoff(failures, self.rng)
+                self.sleep(wait)
+        status = f" (last HTTP status {last_status})" if last_status else ""
+        raise FetchError(
+            f"GET {full}: gave up after {self.retry.attempts} attempt"
+            f"{'s' if self.retry.attempts > 1 else ''}; last error: {last}{status}"
+        )
+
+    def _once(
+        self,
+        url: str,
+        headers: Mapping[str, str] | None,
+        dest: Path | None,
+        verify_gzip: bool | None,
+        attempt: int,
+        ok_statuses: frozenset[int],
+    ) -> Fetched:
+        try:
+            with self._client.stream("GET", url, headers=dict(headers or {})) as resp:
+                status = resp.status_code
+                if status == 304:
+                    return Fetched(str(resp.url), 304, dict(resp.headers), attempt)
+                if status >= 400 and status not in ok_statuses:
+                    body = resp.read()[:2000]
+                    what = f"HTTP {status} {resp.reason_phrase}".strip()
+                    if status in RETRY_STATUSES:
+                        wait = None
+                        if status in (429, 503):
+                            wait = parse_retry_after(resp.headers.get("retry-after"))
+                        raise _Retryable(what, wait, status)
+                    snippet = body.decode("utf-8", "replace").strip().replace("\n", " ")[:300]
+                    raise HttpStatusError(
+                        f"GET {url}: {what}" + (f": {snippet}" if snippet else ""),
+                        url=url,
+                        status=status,
+                        body=body,
+                    )
+                expected = _content_length(resp)
+                if dest is None:
+                    raw = expected is not None
+                    content = b"".join(resp.iter_raw() if raw else resp.iter_bytes())
+                    size, digest = len(content), hashlib.sha256(content).hexdigest()
+                    self._check_length(size, expected)
+                    self._check_gzip(content, verify_gzip)
+                    return Fetched(
+                        str(resp.url), status, dict(resp.headers), attempt, digest, size,
+                        content=content,
+                    )  # fmt: skip
+                return self._stream_to(resp, dest, expected, verify_gzip, attempt)
+        except httpx.TimeoutException as exc:
+            kind = "connect" if isinstance(exc, httpx.ConnectTimeout) else "read"
+            limit = self.timeouts.connect if kind == "connect" else self.timeouts.read
+            raise _Retryable(f"{kind} timed out after {limit:g} s") from exc
+        except httpx.RemoteProtocolError as exc:
+            raise _Retryable(f"connection broken mid-answer ({exc})") from exc
+        except httpx.NetworkError as exc:
+            raise _Retryable(f"{type(exc).__name__}: {exc}") from exc
+        except httpx.DecodingError as exc:
+            raise _Retryable(f"undecodable body ({exc})") from exc
+
+    def _stream_to(
+        self,
+        resp: httpx.Response,
+        dest: Path,
+        expected: int | None,
+        verify_gzip: bool | None,
+        attempt: int,
+    ) -> Fetched:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+        tmp = Path(tmp_name)
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with os.fdopen(fd, "wb") as out, self._bar(resp, expected) as advance:
+                chunks = resp.iter_raw(CHUNK) if expected is not None else resp.iter_bytes(CHUNK)
+                for chunk in chunks:
+                    out.write(chunk)
+                    digest.update(chunk)
+                    size += len(chunk)
+                    advance(len(chunk))
+                out.flush()
+                os.fsync(out.fileno())
+            self._check_length(size, expected)
+            self._check_gzip(tmp, verify_gzip)
+            os.replace(tmp, dest)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        return Fetched(
+            str(resp.url), resp.status_code, dict(resp.headers), attempt, digest.hexdigest(),
+            size, path=dest,
+        )  # fmt: skip
+
+    @staticmethod
+    def _check_length(size: int, expected: int | None) -> None:
+        if expected is not None and size != expected:
+            raise _Retryable(f"body truncated: received {size} of {expected} bytes")
+
+    @staticmethod
+    def _check_gzip(payload: Path | bytes, verify_gzip: bool | None) -> None:
+        if verify_gzip is False:
+            return
+        if isinstance(payload, bytes):
+            head = payload[:2]
+        else:
+            with Path(payload).open("rb") as fh:
+                head = fh.read(2)
+        if head != GZIP_MAGIC:
+            if verify_gzip:
+                raise _Retryable("payload is not gzip although gzip was requested")
+            return
+        try:
+            check_gzip(payload)
+        except ValueError as exc:
+            raise _Retryable(f"corrupt gzip payload: {exc}") from exc
+
+    @contextlib.contextmanager
+    def _bar(self, resp: httpx.Response, expected: int | None) -> Iterator[Callable[[int], Any]]:
+        show = self.progress
+        if show is None:
+            from rich.console import Console
+
+            show = Console(stderr=True).is_terminal and (expected or 0) >= PROGRESS_MIN_BYTES
+        if not show:
+            yield lambda n: None
+            return
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TransferSpeedColumn,
+        )
+
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            transient=True,
+        ) as bar:
+            task = bar.add_task(f"GET {resp.url.path.rsplit('/', 1)[-1]}", total=expected)
+            yield lambda n: bar.advance(task, n)
+
+
+def _content_length(resp: httpx.Response) -> int | None:
+    """Content-Length when it describes the raw body we read (no content coding applied)."""
+    if resp.headers.get("content-encoding", "identity").lower() not in ("", "identity"):
+        return None
+    value = resp.headers.get("content-length")
+    if value is None or not value.strip().isdigit():
+        return None
+    return int(value)
