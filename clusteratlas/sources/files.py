@@ -162,7 +162,7 @@ def _read_csv_cells(path: str | Path, label: str) -> tuple[pd.DataFrame, np.ndar
     text = decode_utf8(raw, label)
     if not text.strip():
         raise InputError("empty file (expected a header and data rows)", file=label)
-    lines, nfields = _record_shape(text)
+    lines, nfields = record_shape(text)
     names = [c.strip().lower() for c in next(r for r in csv.reader(io.StringIO(text)) if r)]
     ncols = int(nfields[0])
     ragged = nfields[1:] != ncols
@@ -191,25 +191,31 @@ def _read_csv_cells(path: str | Path, label: str) -> tuple[pd.DataFrame, np.ndar
     return frame, lines[1:]
 
 
-def _record_shape(text: str) -> tuple[np.ndarray, np.ndarray]:
-    """First line and field count of every non-blank CSV record (the header included).
+def record_shape(
+    text: str | bytes | memoryview, delimiter: str = ",", quoting: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """First line (1-based) and field count of every non-blank record, the header included.
 
-    Without quotes a record is a line, counted with numpy; with quotes the :mod:`csv` module
-    walks the records, so that a quoted line break does not shift the line numbers.
+    Without quotes (or with ``quoting=False``) a record is a line, and the delimiters are
+    counted with numpy; with quotes the :mod:`csv` module walks the records, so that a quoted
+    line break does not shift the line numbers.
     """
-    if '"' not in text:
-        arr = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    if not quoting or (b'"' if isinstance(text, bytes) else '"') not in text:
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        arr = np.frombuffer(data, dtype=np.uint8)
         nl = np.flatnonzero(arr == 10)
         starts = np.concatenate([[0], nl + 1])
         ends = np.concatenate([nl, [arr.size]])
         width = ends - starts
         cr = (width > 0) & (arr[np.maximum(ends - 1, 0)] == 13)
         blank = (width - cr) == 0
-        commas = np.flatnonzero(arr == 44)
+        commas = np.flatnonzero(arr == ord(delimiter))
         counts = np.searchsorted(commas, ends) - np.searchsorted(commas, starts) + 1
         keep = ~blank
         return np.flatnonzero(keep) + 1, counts[keep]
-    reader = csv.reader(io.StringIO(text, newline=""))
+    if not isinstance(text, str):
+        text = bytes(text).decode("utf-8")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     lines, counts, previous = [], [], 0
     for row in reader:
         if row:
