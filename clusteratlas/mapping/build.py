@@ -1,0 +1,321 @@
+"""The cluster table: every cluster indicator for region × cluster × year, as one Ibis expression.
+
+:func:`build_cluster_table` turns a region × industry × year panel and cluster definitions into
+the table that cluster-mapping portals show: size, specialisation, shares, wages, stars and
+strong-cluster flags. It only builds an expression — nothing runs until the caller executes
+it (``.to_pyarrow()``, ``.to_pandas()``), on whatever engine the inputs live on.
+
+Pipeline (each step a CTE the engine can reuse):
+
+1. join the panel to the definitions and sum members into clusters (:mod:`.aggregate`);
+2. region universe totals per region × year: all industries of the panel (or the
+   ``total_industry`` rows), and the traded / local universes (sums of those clusters);
+3. benchmark totals per level × cluster × year and per level × year: sums over the regions of
+   the level, or an external benchmark (:mod:`.benchmark`);
+4. LQ, shares, wage (:mod:`.location_quotient`, :mod:`.shares`, :mod:`.wages`);
+5. percentile cut-offs per level × cluster × year over regions with employment > 0, joined
+   back, then stars and strong flags (:mod:`.strength`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ibis
+
+from clusteratlas.errors import InputError
+from clusteratlas.mapping.aggregate import MEASURES, aggregate_to_clusters
+from clusteratlas.mapping.benchmark import benchmark_tables, check_benchmark
+from clusteratlas.mapping.levels import nuts_level_expr, resolve_level
+from clusteratlas.mapping.location_quotient import location_quotient
+from clusteratlas.mapping.shares import benchmark_share, region_share
+from clusteratlas.mapping.strength import (
+    Thresholds,
+    is_strong,
+    star_count,
+    star_productivity,
+    star_size,
+    star_specialisation,
+)
+from clusteratlas.mapping.wages import wage
+
+#: The leading columns of a cluster table, in this order.
+CLUSTER_COLUMNS = [
+    "region",
+    "cluster",
+    "year",
+    "employment",
+    "establishments",
+    "payroll",
+    "wage",
+    "lq",
+    "region_share",
+    "benchmark_share",
+    "stars",
+    "star_size",
+    "star_specialisation",
+    "star_productivity",
+    "strong",
+    "strong10",
+]
+#: Columns that follow them.
+EXTRA_COLUMNS = [
+    "cluster_name",
+    "cluster_type",
+    "level",
+    "universe",
+    "region_employment",
+    "benchmark_employment",
+    "benchmark_universe_employment",
+]
+LQ_BASES = ("total", "traded")
+
+
+def _nz(x: ibis.NumericValue) -> ibis.NumericValue:
+    """``NULLIF(x, 0)``: a zero denominator gives NULL, on every engine."""
+    return x.nullif(0)
+
+
+def _prepare_panel(panel: ibis.Table, level_mode: str) -> tuple[ibis.Table, str | None]:
+    cols = set(panel.columns)
+    for col in ("region", "industry", "year", "employment"):
+        if col not in cols:
+            raise InputError("the panel has no such column", column=col, parameter="panel")
+    fields = {
+        "region": panel.region.cast("string"),
+        "industry": panel.industry.cast("string"),
+        "year": panel.year.cast("int64"),
+    }
+    for m in MEASURES:
+        fields[m] = panel[m].cast("float64") if m in cols else ibis.null("float64")
+    wage_den = None
+    if "employment_reported" in cols:
+        fields["employment_reported"] = panel.employment_reported.cast("float64")
+        wage_den = "employment_reported"
+    if level_mode == "column":
+        fields["level"] = panel.level
+    return panel.select(**fields), wage_den
+
+
+def _prepare_definitions(definitions: ibis.Table) -> tuple[ibis.Table, ibis.Table]:
+    cols = set(definitions.columns)
+    for col in ("industry", "cluster", "cluster_type"):
+        if col not in cols:
+            raise InputError("the definitions have no such column", column=col)
+    defs = definitions.select(
+        industry=definitions.industry.cast("string"),
+        cluster=definitions.cluster.cast("string"),
+        cluster_type=definitions.cluster_type.cast("string"),
+        cluster_name=(
+            definitions.cluster_name.cast("string")
+            if "cluster_name" in cols
+            else ibis.null("string")
+        ),
+        weight=(
+            definitions.weight.cast("float64").fill_null(1.0)
+            if "weight" in cols
+            else ibis.literal(1.0)
+        ),
+    )
+    meta = defs.group_by("cluster").agg(
+        cluster_type=defs.cluster_type.min(), cluster_name=defs.cluster_name.min()
+    )
+    return defs, meta
+
+
+def _check_options(lq_base: str, year: int | Sequence[int] | None) -> list[int] | None:
+    if lq_base not in LQ_BASES:
+        raise InputError(
+            f"must be one of {', '.join(LQ_BASES)}, got {lq_base!r}", parameter="lq_base"
+        )
+    if year is None:
+        return None
+    years = [year] if isinstance(year, int) else list(year)
+    if not years or not all(isinstance(y, int) for y in years):
+        raise InputError(
+            f"must be an integer year or a list of them, got {year!r}", parameter="year"
+        )
+    return years
+
+
+def build_cluster_table(
+    panel: ibis.Table,
+    definitions: ibis.Table,
+    *,
+    year: int | Sequence[int] | None = None,
+    lq_base: str = "total",
+    benchmark: ibis.Table | None = None,
+    thresholds: Thresholds | None = None,
+    level: str | None = None,
+    total_industry: str | None = None,
+) -> ibis.Table:
+    """The cluster table of a panel, as a lazy Ibis expression.
+
+    Parameters
+    ----------
+    panel:
+        Region × industry × year panel: ``region``, ``industry``, ``year``, ``employment`` and
+        optionally ``establishments``, ``payroll``, ``employment_reported`` (wage
+        denominator, CMP style) and ``level``. NULL = unknown.
+    definitions:
+        ``industry``, ``cluster``, ``cluster_type`` (traded | local | emerging), optional
+        ``cluster_name`` and ``weight`` (default 1).
+    year:
+        Keep only this year (or these years); ``None`` keeps all.
+    lq_base:
+        ``"total"`` (EU convention: the region's employment over all industries of the panel)
+        or ``"traded"`` (CMP: traded clusters within the traded universe, local clusters
+        within the local universe, emerging clusters against the total).
+    benchmark:
+        ``None`` for the sum of the regions of the same level, or an external benchmark table
+        (``cluster``, ``year``, ``employment``; see :mod:`clusteratlas.mapping.benchmark`).
+    thresholds:
+        Star and strong-cluster thresholds (:class:`~clusteratlas.mapping.strength.Thresholds`).
+    level:
+        How regions are grouped (:mod:`clusteratlas.mapping.levels`): ``None`` (the panel's
+        ``level`` column if any, else one group), ``"column"``, ``"nuts"`` or ``"none"``.
+    total_industry:
+        An industry code whose rows carry the region's all-industry total (e.g. Eurostat's
+        ``TOTAL``); those rows then give the ``total`` base instead of the sum over the panel's
+        industries, and are not aggregated into clusters.
+
+    Returns
+    -------
+    ibis.Table
+        :data:`CLUSTER_COLUMNS` then :data:`EXTRA_COLUMNS`: one row per region × cluster × year
+        present in the panel.
+    """
+    thresholds = thresholds or Thresholds()
+    years = _check_options(lq_base, year)
+    level_mode = resolve_level(level, "level" in panel.columns)
+    p, wage_den = _prepare_panel(panel, level_mode)
+    if years is not None:
+        p = p.filter(p.year.isin(years))
+    defs, meta = _prepare_definitions(definitions)
+
+    # 1. industries -> clusters
+    group_keys = ["region", "year"] + (["level"] if level_mode == "column" else [])
+    members = p if total_industry is None else p.filter(p.industry != total_industry)
+    cl = aggregate_to_clusters(members, defs, group_keys, wage_employment=wage_den)
+    if level_mode == "nuts":
+        cl = cl.mutate(level=nuts_level_expr(cl.region))
+    elif level_mode == "none":
+        cl = cl.mutate(level=ibis.null("int32"))
+    cl = cl.join(meta, "cluster")
+    cl = cl.mutate(grp=cl.level.cast("string").fill_null(""))
+
+    # 2. region universes
+    totals_src = p if total_industry is None else p.filter(p.industry == total_industry)
+    totals = totals_src.group_by("region", "year").agg(region_total=totals_src.employment.sum())
+    typed = cl.group_by("region", "year", "grp").agg(
+        region_traded=cl.employment.sum(where=cl.cluster_type == "traded"),
+        region_local=cl.employment.sum(where=cl.cluster_type == "local"),
+    )
+    regions = typed.left_join(totals, ["region", "year"]).select(
+        "region", "year", "grp", "region_traded", "region_local", "region_total"
+    )
+
+    # 3. benchmark
+    if benchmark is None:
+        bench_c = cl.group_by("grp", "cluster", "year").agg(bench_employment=cl.employment.sum())
+        bench_u = regions.group_by("grp", "year").agg(
+            bench_total=regions.region_total.sum(),
+            bench_traded=regions.region_traded.sum(),
+            bench_local=regions.region_local.sum(),
+        )
+        c_keys, u_keys = ["grp", "cluster", "year"], ["grp", "year"]
+    else:
+        types = dict(meta.select("cluster", "cluster_type").to_pandas().values.tolist())
+        check_benchmark(benchmark.to_pandas(), types)  # small tables; names missing clusters
+        bench_c, bench_u = benchmark_tables(benchmark, meta)
+        c_keys, u_keys = ["cluster", "year"], ["year"]
+
+    # 4. indicators
+    t = cl.join(regions, ["region", "year", "grp"]).select(
+        cl, "region_traded", "region_local", "region_total"
+    )
+    t = t.left_join(bench_c, c_keys).select(t, "bench_employment")
+    t = t.left_join(bench_u, u_keys).select(t, "bench_total", "bench_traded", "bench_local")
+    if lq_base == "traded":
+        universe = ibis.cases(
+            (t.cluster_type == "traded", "traded"),
+            (t.cluster_type == "local", "local"),
+            else_="total",
+        )
+    else:
+        universe = ibis.literal("total")
+    t = t.mutate(universe=universe)
+    t = t.mutate(
+        region_employment=ibis.cases(
+            (t.universe == "traded", t.region_traded),
+            (t.universe == "local", t.region_local),
+            else_=t.region_total,
+        ),
+        benchmark_universe_employment=ibis.cases(
+            (t.universe == "traded", t.bench_traded),
+            (t.universe == "local", t.bench_local),
+            else_=t.bench_total,
+        ),
+    )
+    t = t.mutate(
+        wage=wage(t.payroll, _nz(t.wage_employment)),
+        lq=location_quotient(
+            t.employment,
+            _nz(t.region_employment),
+            _nz(t.bench_employment),
+            t.benchmark_universe_employment,
+        ),
+        region_share=region_share(t.employment, _nz(t.region_employment)),
+        benchmark_share=benchmark_share(t.employment, _nz(t.bench_employment)),
+    )
+
+    # 5. percentile cut-offs and flags
+    th = thresholds
+    active = t.employment > 0
+    cuts = t.group_by("grp", "cluster", "year").agg(
+        q_size=t.employment.quantile(th.star_size_quantile, where=active),
+        q_wage=t.wage.quantile(th.star_productivity_quantile, where=active),
+        q_lq=t.lq.quantile(th.strong_lq_quantile, where=active),
+        q_lq10=t.lq.quantile(th.strong10_lq_quantile, where=active),
+        q_emp=t.employment.quantile(th.strong_size_quantile, where=active),
+        q_est=t.establishments.quantile(th.strong_size_quantile, where=active),
+    )
+    t = t.left_join(cuts, ["grp", "cluster", "year"]).select(
+        t, "q_size", "q_wage", "q_lq", "q_lq10", "q_emp", "q_est"
+    )
+    eligible = (t.employment > 0) & (t.employment >= th.star_min_employment)
+    s_size = (eligible & star_size(t.employment, t.q_size)).fill_null(False)
+    s_spec = (eligible & star_specialisation(t.lq, th.star_lq)).fill_null(False)
+    s_prod = (eligible & star_productivity(t.wage, t.q_wage)).fill_null(False)
+    est_ok = t.establishments.isnull() | t.q_est.isnull() | (t.establishments > t.q_est)
+    traded = t.cluster_type == "traded"
+
+    def strong(cut: ibis.NumericValue) -> ibis.BooleanValue:
+        rule = is_strong(t.lq, cut, t.employment, t.q_emp, est_ok, th.strong_min_lq)
+        return (traded & rule).fill_null(False)
+
+    return t.select(
+        "region",
+        "cluster",
+        "year",
+        "employment",
+        "establishments",
+        "payroll",
+        "wage",
+        "lq",
+        "region_share",
+        "benchmark_share",
+        stars=star_count(s_size, s_spec, s_prod),
+        star_size=s_size,
+        star_specialisation=s_spec,
+        star_productivity=s_prod,
+        strong=strong(t.q_lq),
+        strong10=strong(t.q_lq10),
+        cluster_name=t.cluster_name,
+        cluster_type=t.cluster_type,
+        level=t.level,
+        universe=t.universe,
+        region_employment=t.region_employment,
+        benchmark_employment=t.bench_employment,
+        benchmark_universe_employment=t.benchmark_universe_employment,
+    )
