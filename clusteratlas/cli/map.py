@@ -1,0 +1,176 @@
+"""``clusteratlas map``: the cluster table (LQ, shares, wages, stars, strong clusters).
+
+Two ways in:
+
+* from the store — ``clusteratlas map --scheme SCHEME [--dataset D --where K=V
+  --measure employment=SRC*FACTOR] --out FILE``;
+* from files — ``clusteratlas map --panel PANEL --clusters DEFINITIONS --out FILE``.
+
+The result is written atomically as CSV or Parquet (by extension) with a
+``FILE.provenance.json`` sidecar; ``docs/methodology.md`` defines every column.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from clusteratlas.cli.common import console, store_path
+from clusteratlas.errors import InputError
+from clusteratlas.mapping.output import output_format, write_result
+from clusteratlas.mapping.strength import Thresholds
+
+LQ_BASES = ("total", "traded")
+LEVELS = ("nuts", "none", "column")
+
+
+def _thresholds(items: list[str] | None) -> Thresholds:
+    values: dict[str, float] = {}
+    known = Thresholds().as_dict()
+    for item in items or []:
+        name, sep, text = item.partition("=")
+        name = name.strip().replace("-", "_")
+        if not sep or name not in known:
+            raise InputError(
+                f"expected NAME=VALUE with NAME one of {', '.join(known)}, got {item!r}",
+                parameter="--threshold",
+            )
+        try:
+            values[name] = float(text)
+        except ValueError:
+            raise InputError(
+                f"{name} must be a number, got {text!r}", parameter="--threshold"
+            ) from None
+    return Thresholds(**values)
+
+
+def _strength_table(result):
+    import ibis
+
+    from clusteratlas.engine import connect
+    from clusteratlas.mapping.strength import region_cluster_strength
+
+    backend = connect()
+    expr = region_cluster_strength(ibis.memtable(result))
+    return backend.to_pandas(expr.order_by("year", "region"))
+
+
+def _summary(result, out: Path, sidecar: Path) -> None:
+    n_regions = result["region"].nunique()
+    n_clusters = result["cluster"].nunique()
+    years = sorted(result["year"].unique())
+    span = f"{years[0]}–{years[-1]}" if len(years) > 1 else (str(years[0]) if years else "-")
+    stars = result["stars"].value_counts().reindex([1, 2, 3], fill_value=0)
+    console.print(
+        f"[bold]{len(result):,}[/] cells: {n_regions:,} regions × {n_clusters} clusters, {span}; "
+        f"strong {int(result['strong'].sum()):,} (strong10 {int(result['strong10'].sum()):,}); "
+        f"stars 1/2/3: {stars[1]:,}/{stars[2]:,}/{stars[3]:,}",
+        highlight=False,
+    )
+    console.print(f"wrote {out} and {sidecar.name}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("map")
+    def map_command(
+        out: Path = typer.Option(..., "--out", help="Result file: .csv or .parquet."),
+        store: Path | None = typer.Option(
+            None, "--store", help="Store file (default: the user data dir or $CLUSTERATLAS_STORE)."
+        ),
+        scheme: str | None = typer.Option(None, "--scheme", help="Cluster scheme in the store."),
+        panel: Path | None = typer.Option(
+            None, "--panel", help="Panel file (region, industry, year, employment, ...)."
+        ),
+        clusters: Path | None = typer.Option(
+            None, "--clusters", help="Cluster definitions file (with --panel)."
+        ),
+        year: int | None = typer.Option(None, "--year", help="Only this year."),
+        lq_base: str = typer.Option(
+            "total", "--lq-base", help="total (EU: all industries) or traded (CMP universes)."
+        ),
+        benchmark: Path | None = typer.Option(
+            None, "--benchmark", help="External benchmark file: cluster, year, employment."
+        ),
+        dataset: str | None = typer.Option(None, "--dataset", help="Store dataset to use."),
+        where: list[str] | None = typer.Option(
+            None, "--where", help="Keep observations with this dimension, e.g. age=Y15-64."
+        ),
+        measure: list[str] | None = typer.Option(
+            None, "--measure", help="Measure recipe, e.g. employment=THS*1000."
+        ),
+        total_industry: str | None = typer.Option(
+            None, "--total-industry", help="Industry code holding region totals (e.g. TOTAL)."
+        ),
+        level: str | None = typer.Option(
+            None, "--level", help="Region grouping: nuts, none or column (default: automatic)."
+        ),
+        threshold: list[str] | None = typer.Option(
+            None, "--threshold", help="Override a threshold, e.g. star_lq=1.5 (repeatable)."
+        ),
+        strength_out: Path | None = typer.Option(
+            None, "--strength-out", help="Also write region cluster strength here."
+        ),
+    ) -> None:
+        """Map clusters: employment, LQ, shares, wages, stars and strong flags per region."""
+        from clusteratlas.mapping.api import map_panel, map_store
+
+        output_format(out, "--out")
+        if strength_out is not None:
+            output_format(strength_out, "--strength-out")
+        if lq_base not in LQ_BASES:
+            raise InputError(
+                f"must be one of {', '.join(LQ_BASES)}, got {lq_base!r}", parameter="--lq-base"
+            )
+        if level is not None and level not in LEVELS:
+            raise InputError(
+                f"must be one of {', '.join(LEVELS)}, got {level!r}", parameter="--level"
+            )
+        options = dict(
+            year=year,
+            lq_base=lq_base,
+            benchmark=benchmark,
+            thresholds=_thresholds(threshold),
+            level=level,
+            total_industry=total_industry,
+        )
+        with console.status("mapping clusters") as spinner:
+
+            def status(message: str) -> None:
+                spinner.update(message)
+
+            if panel is not None or clusters is not None:
+                if panel is None or clusters is None:
+                    missing = "--clusters" if panel is not None else "--panel"
+                    raise InputError("--panel and --clusters go together", parameter=missing)
+                if scheme is not None or dataset is not None or where or measure:
+                    raise InputError(
+                        "--scheme/--dataset/--where/--measure read the store; with --panel "
+                        "the definitions come from --clusters",
+                        parameter="--scheme",
+                    )
+                result = map_panel(panel, clusters, status=status, **options)
+            else:
+                if scheme is None:
+                    raise InputError(
+                        "give --scheme (store) or --panel and --clusters (files)",
+                        parameter="--scheme",
+                    )
+                result = map_store(
+                    store_path(store),
+                    scheme,
+                    dataset=dataset,
+                    where=where,
+                    measures=measure,
+                    status=status,
+                    **options,
+                )
+            status(f"writing {out}")
+            provenance = result.attrs.get("provenance", {})
+            sidecar = write_result(result, out, provenance)
+            if strength_out is not None:
+                strength = _strength_table(result)
+                write_result(strength, strength_out, {**provenance, "table": "cluster strength"})
+        _summary(result, out, sidecar)
+        if strength_out is not None:
+            console.print(f"wrote {strength_out}", highlight=False)
