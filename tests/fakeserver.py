@@ -299,3 +299,63 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(OSError):
             self.wfile.write(data)
             self.wfile.flush()
+
+
+# -- Eurostat stand-in ------------------------------------------------------------------------
+EUROSTAT_API = "/eurostat/api/dissemination"
+
+#: Recorded real Eurostat bulk files in ../shared/data, by dataset code.
+EUROSTAT_SHARED_FILES = {
+    "lfst_r_lfe2en2": "eu_employment/lfst_r_lfe2en2_2017snapshot.tsv.gz",
+    "nama_10r_2gdp": "eu_indicators/nama_10r_2gdp_2017snapshot.tsv.gz",
+    "nama_10r_2hhinc": "eu_indicators/nama_10r_2hhinc_2017snapshot.tsv.gz",
+    "trng_lfse_04": "eu_indicators/trng_lfse_04_2017snapshot.tsv.gz",
+    "lfst_r_lfu3pers": "eu_indicators/lfst_r_lfu3pers_2017snapshot.tsv.gz",
+}
+
+
+def dataflow_xml(code: str, title: str, update_data: str) -> bytes:
+    """An SDMX-ML 2.1 Structure message with one dataflow and its UPDATE_DATA annotation,
+    built to the SDMX 2.1 schema (as Eurostat's ``/sdmx/2.1/dataflow/ESTAT/{code}`` answers)."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<m:Structure xmlns:m="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message"
+ xmlns:s="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure"
+ xmlns:c="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common">
+ <m:Header><m:ID>DF</m:ID><m:Test>true</m:Test><m:Prepared>2024-01-01T00:00:00Z</m:Prepared>
+ <m:Sender id="ESTAT"/></m:Header>
+ <m:Structures><s:Dataflows>
+  <s:Dataflow id="{code.upper()}" agencyID="ESTAT" version="1.0" isFinal="true">
+   <c:Annotations>
+    <c:Annotation><c:AnnotationTitle>{update_data}</c:AnnotationTitle>
+     <c:AnnotationType>UPDATE_DATA</c:AnnotationType></c:Annotation>
+    <c:Annotation><c:AnnotationTitle>2008</c:AnnotationTitle>
+     <c:AnnotationType>OBS_PERIOD_OVERALL_OLDEST</c:AnnotationType></c:Annotation>
+   </c:Annotations>
+   <c:Name xml:lang="en">{title}</c:Name>
+   <s:Structure><Ref id="{code.upper()}" agencyID="ESTAT" version="1.0"
+    package="datastructure" class="DataStructure"/></s:Structure>
+  </s:Dataflow>
+ </s:Dataflows></m:Structures>
+</m:Structure>""".encode()
+
+
+def serve_eurostat_bulk(
+    server: FakeServer,
+    code: str,
+    payload: bytes | Path,
+    *,
+    title: str = "",
+    update_data: str | None = "2017-04-27T23:00:00+0200",
+) -> str:
+    """Serve a bulk TSV at Eurostat's SDMX 2.1 path (and its dataflow, if ``update_data``);
+    returns the data path."""
+    path = f"{EUROSTAT_API}/sdmx/2.1/data/{code}"
+    server.add(path, payload, query={"format": "TSV", "compressed": "true"},
+               content_type="application/octet-stream")  # fmt: skip
+    if update_data is not None:
+        server.add(
+            f"{EUROSTAT_API}/sdmx/2.1/dataflow/ESTAT/{code}",
+            dataflow_xml(code, title or code, update_data),
+            content_type="application/xml",
+        )
+    return path

@@ -33,7 +33,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +44,7 @@ from clusteratlas.paths import default_cache_dir
 from clusteratlas.sources.http import CHUNK, GZIP_MAGIC, Fetched, HttpClient, check_gzip
 
 MANIFEST_VERSION = 1
+Downloader = Callable[[str, Path, Mapping[str, str]], Fetched]
 
 
 class CacheCorruptError(FetchError):
@@ -345,6 +346,7 @@ def fetch(
     refresh: bool = False,
     source_updated: str | None = None,
     headers: Mapping[str, str] | None = None,
+    download: Downloader | None = None,
 ) -> Cached:
     """Return a verified local copy of ``request``, downloading only when needed.
 
@@ -354,7 +356,15 @@ def fetch(
         The source's current last-update stamp when the caller knows it (e.g. from the
         Eurostat catalogue). Equal to the cached one → no request at all; different → a
         fresh download. ``None`` → conditional GET with the cached ETag/Last-Modified.
+    download:
+        ``download(url, dest, headers) -> Fetched``; defaults to ``client.download``. Sources
+        with extra protocol steps (Eurostat's asynchronous delivery) pass their own.
     """
+    if download is None:
+
+        def download(url: str, dest: Path, hdrs: Mapping[str, str]) -> Fetched:
+            return client.download(url, dest, headers=hdrs)
+
     entry = cache.lookup(request)
     problem: str | None = None
     if entry is not None:
@@ -382,12 +392,12 @@ def fetch(
                 conditional["If-Modified-Since"] = entry.last_modified
     tmp = cache.new_temp()
     try:
-        got = client.download(request.full_url, tmp, headers=conditional)
+        got = download(request.full_url, tmp, conditional)
         if got.not_modified and entry is not None:
             entry = cache.touch(entry)
             return Cached(path, entry, from_cache=True, revalidated=True)
         if got.not_modified:  # a 304 we did not ask for: fetch unconditionally
-            got = client.download(request.full_url, tmp, headers=dict(headers or {}))
+            got = download(request.full_url, tmp, dict(headers or {}))
         new = cache.store_file(request, tmp, dataset=dataset, fetched=got,
                                source_updated=source_updated)  # fmt: skip
     finally:
