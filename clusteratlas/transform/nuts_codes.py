@@ -1,0 +1,272 @@
+"""NUTS code lists per version, as plain sets of codes (for version detection and conversion).
+
+A NUTS code is two letters (the country) followed by one character per level: ``DE`` (level 0),
+``DE1`` (1), ``DE11`` (2), ``DE111`` (3). A code's parent is the code minus its last character.
+Extra-Regio units (``DEZ``, ``DEZZ``, ``DEZZZ``) exist in every version for every country.
+
+Where the lists come from
+-------------------------
+* the store's ``regions`` table (``system = 'NUTS'``), e.g. after ``clusteratlas fetch gisco``;
+* the real snapshots in ``shared/data/nuts`` (see its PROVENANCE.md), read at run time:
+
+  ====  =====================================================================================
+  2016  ``NUTS_RG_60M_2016_4326_LEVL_all.geojson.gz`` (GISCO) and the ``code_2016`` column of
+        ``NUTS_changes_2016_2021_detailed.csv`` (Eurostat); levels 0–3
+  2021  ``NUTS2021_and_SR_codelist_official.csv`` (Eurostat); levels 0–3
+  2024  ``NUTS2024_EU27_codelist.csv`` and ``NUTS_RG_{20M,60M}_2024_4326_*.geojson`` (GISCO);
+        levels 0–3
+  2013  **levels 0–2 only**, derived from the 2016 list with :data:`NUTS2013_ONLY` and
+        :data:`NUTS2016_NEW` (below). No NUTS 2013 code list or 2013→2016 change table is
+        available offline; ``fetch gisco --year 2013`` loads the full list into the store.
+  ====  =====================================================================================
+
+The 2013/2016 difference at levels 0–2 is the published NUTS 2016 amendment (Commission
+Regulation (EU) 2016/2066): France's new regions (FR2…FR8, FRA → FRB…FRM, FRY), Hungary
+(HU10 → HU11, HU12), Ireland (IE01, IE02 → IE04, IE05, IE06), Lithuania (LT00 → LT01, LT02),
+Poland (PL1, PL3 → PL7, PL8, PL9) and Scotland (UKM2, UKM3 → UKM7, UKM8, UKM9). The lists
+below were checked against NUTS-2013-coded Eurostat extracts in shared data (lfst_r_lfe2en2,
+nama_10r_2gdp, 2017 snapshots): every 2013-only code occurs there and no 2016-only code does.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from clusteratlas.paths import shared_data_dir
+
+NUTS_VERSIONS: tuple[str, ...] = ("2013", "2016", "2021", "2024")
+
+_NUTS_CODE = re.compile(r"^[A-Z]{2}[0-9A-Z]{0,3}$")
+_EXTRA_REGIO = re.compile(r"^[A-Z]{2}Z{1,3}$")
+_NOT_REGIONALISED = re.compile(r"^[A-Z]{2}X{1,3}$")
+
+_FR2013 = (
+    "FR2 FR21 FR22 FR23 FR24 FR25 FR26 FR3 FR30 FR4 FR41 FR42 FR43 FR5 FR51 FR52 FR53 "
+    "FR6 FR61 FR62 FR63 FR7 FR71 FR72 FR8 FR81 FR82 FR83 FRA FRA1 FRA2 FRA3 FRA4 FRA5"
+)
+_FR2016 = (
+    "FRB FRB0 FRC FRC1 FRC2 FRD FRD1 FRD2 FRE FRE1 FRE2 FRF FRF1 FRF2 FRF3 FRG FRG0 FRH FRH0 "
+    "FRI FRI1 FRI2 FRI3 FRJ FRJ1 FRJ2 FRK FRK1 FRK2 FRL FRL0 FRM FRM0 FRY FRY1 FRY2 FRY3 "
+    "FRY4 FRY5"
+)
+#: Level 0–2 codes of NUTS 2013 that NUTS 2016 no longer has.
+NUTS2013_ONLY: frozenset[str] = frozenset(
+    (_FR2013 + " HU10 IE01 IE02 LT00 PL1 PL11 PL12 PL3 PL31 PL32 PL33 PL34 UKM2 UKM3").split()
+)
+#: Level 0–2 codes that NUTS 2016 introduced.
+NUTS2016_NEW: frozenset[str] = frozenset(
+    (
+        _FR2016 + " HU11 HU12 IE04 IE05 IE06 LT01 LT02 PL7 PL71 PL72 PL8 PL81 PL82 PL84 "
+        "PL9 PL91 PL92 UKM7 UKM8 UKM9"
+    ).split()
+)
+
+
+def is_nuts_code(code: str) -> bool:
+    """True if ``code`` has the shape of a NUTS code (2 letters + up to 3 characters).
+
+    Eurostat's ``xxX``/``xxXX``/``xxXXX`` pseudo-regions of older tables (values that could
+    not be assigned to a region) are not NUTS codes.
+
+    >>> is_nuts_code("DE11"), is_nuts_code("EU27_2020"), is_nuts_code("ATXX")
+    (True, False, False)
+    """
+    return bool(_NUTS_CODE.match(code)) and not _NOT_REGIONALISED.match(code)
+
+
+def is_extra_regio(code: str) -> bool:
+    """True for Extra-Regio units (``xxZ``, ``xxZZ``, ``xxZZZ``)."""
+    return bool(_EXTRA_REGIO.match(code))
+
+
+def nuts_level(code: str) -> int | None:
+    """The NUTS level of a code (0–3) from its length, or ``None`` if it is not NUTS-shaped.
+
+    >>> nuts_level("DE"), nuts_level("DE1"), nuts_level("DE11"), nuts_level("DE111")
+    (0, 1, 2, 3)
+    """
+    return len(code) - 2 if is_nuts_code(code) else None
+
+
+#: The one place where a code's parent is not its prefix: Northern Ireland's level-3 regions
+#: UKN10…UKN16 of NUTS 2016 belong to UKN0 (NUTS 2021 recoded them UKN0A…UKN0G).
+_PARENT_EXCEPTIONS = {"UKN1": "UKN0"}
+
+
+def parent_code(code: str) -> str | None:
+    """The parent of a NUTS code: the code minus its last character (``None`` for a country).
+
+    >>> parent_code("DE111"), parent_code("UKN10"), parent_code("DE")
+    ('DE11', 'UKN0', None)
+    """
+    if len(code) <= 2:
+        return None
+    return _PARENT_EXCEPTIONS.get(code[:-1], code[:-1])
+
+
+def ancestor_at(code: str, level: int) -> str | None:
+    """The ancestor of ``code`` at ``level`` (the code itself if it is at that level)."""
+    lev = nuts_level(code)
+    if lev is None or lev < level:
+        return None
+    while lev > level:
+        code = parent_code(code)  # type: ignore[assignment]
+        lev -= 1
+    return code
+
+
+@dataclass(frozen=True)
+class CodeList:
+    """The codes of one NUTS version.
+
+    ``levels`` are the levels the list is complete for (NUTS 2013 offline: 0–2). ``source``
+    says where the codes came from.
+    """
+
+    version: str
+    codes: frozenset[str]
+    levels: frozenset[int]
+    source: str
+
+    def __contains__(self, code: object) -> bool:
+        return code in self.codes
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    @property
+    def countries(self) -> frozenset[str]:
+        return frozenset(c[:2] for c in self.codes)
+
+    def covers(self, code: str) -> bool:
+        """True if the list is complete at ``code``'s level (so absence means 'not a code')."""
+        return nuts_level(code) in self.levels
+
+    def knows(self, code: str) -> bool:
+        """``code`` is a code of this version (Extra-Regio codes count for listed countries)."""
+        if code in self.codes:
+            return True
+        return is_extra_regio(code) and code[:2] in self.countries and self.covers(code)
+
+
+def _clean(codes: Iterable[Any]) -> set[str]:
+    out = set()
+    for c in codes:
+        if c is None:
+            continue
+        s = str(c).strip()
+        if is_nuts_code(s):
+            out.add(s)
+    return out
+
+
+@lru_cache(maxsize=16)
+def _geojson_ids(path: str) -> frozenset[str]:
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        data = json.load(fh)
+    return frozenset(
+        _clean(f.get("properties", {}).get("NUTS_ID") for f in data.get("features", []))
+    )
+
+
+@lru_cache(maxsize=16)
+def _csv_column(path: str, column: str) -> frozenset[str]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return frozenset(_clean(row.get(column) for row in csv.DictReader(fh)))
+
+
+def shared_code_lists(data_dir: Path | None = None) -> dict[str, CodeList]:
+    """Code lists built from the real snapshots in ``shared/data/nuts`` (those present)."""
+    base = data_dir if data_dir is not None else shared_data_dir()
+    if base is None:
+        return {}
+    nuts = Path(base) / "nuts"
+    lists: dict[str, CodeList] = {}
+    all_levels = frozenset({0, 1, 2, 3})
+
+    def collect(parts: list[tuple[str, str | None]]) -> tuple[set[str], list[str]]:
+        codes: set[str] = set()
+        used: list[str] = []
+        for name, column in parts:
+            p = nuts / name
+            if not p.exists():
+                continue
+            codes |= _csv_column(str(p), column) if column else _geojson_ids(str(p))
+            used.append(name)
+        return codes, used
+
+    codes16, used16 = collect(
+        [
+            ("NUTS_RG_60M_2016_4326_LEVL_all.geojson.gz", None),
+            ("NUTS_changes_2016_2021_detailed.csv", "code_2016"),
+        ]
+    )
+    if codes16:
+        lists["2016"] = CodeList("2016", frozenset(codes16), all_levels, ", ".join(used16))
+        low = {c for c in codes16 if (nuts_level(c) or 0) <= 2}
+        codes13 = (low - NUTS2016_NEW) | NUTS2013_ONLY
+        lists["2013"] = CodeList(
+            "2013",
+            frozenset(codes13),
+            frozenset({0, 1, 2}),
+            "derived from NUTS 2016 levels 0-2 and the 2016 amendment (levels 0-2 only)",
+        )
+    codes21, used21 = collect(
+        [
+            ("NUTS2021_and_SR_codelist_official.csv", "code_2021"),
+            ("NUTS_changes_2016_2021_detailed.csv", "code_2021"),
+        ]
+    )
+    if codes21:
+        lists["2021"] = CodeList("2021", frozenset(codes21), all_levels, ", ".join(used21))
+    parts24: list[tuple[str, str | None]] = [
+        ("NUTS2024_EU27_codelist.csv", "nuts_code"),
+        ("NUTS_RG_20M_2024_4326_LEVL_all.geojson.gz", None),
+    ] + [(f"NUTS_RG_60M_2024_4326_LEVL_{lev}.geojson", None) for lev in (1, 2, 3)]
+    codes24, used24 = collect(parts24)
+    if codes24:
+        lists["2024"] = CodeList("2024", frozenset(codes24), all_levels, ", ".join(used24))
+    return lists
+
+
+def store_code_lists(store: Any) -> dict[str, CodeList]:
+    """Code lists held in a store's ``regions`` table (``system = 'NUTS'``), by version."""
+    df = store.query("SELECT version, code, level FROM regions WHERE system = 'NUTS'")
+    lists: dict[str, CodeList] = {}
+    for version, part in df.groupby("version"):
+        codes = frozenset(_clean(part["code"]))
+        levels = frozenset(int(v) for v in part["level"].dropna().unique())
+        if not levels:
+            levels = frozenset(lev for c in codes if (lev := nuts_level(c)) is not None)
+        lists[str(version)] = CodeList(str(version), codes, levels, "store regions table")
+    return lists
+
+
+def code_lists(store: Any = None, data_dir: Path | None = None) -> dict[str, CodeList]:
+    """All known NUTS code lists: shared snapshots, extended by the store's ``regions`` rows.
+
+    When both have a version, the codes are united and the levels covered are the union.
+    """
+    lists = shared_code_lists(data_dir)
+    if store is not None:
+        for version, cl in store_code_lists(store).items():
+            if version in lists:
+                old = lists[version]
+                lists[version] = CodeList(
+                    version,
+                    old.codes | cl.codes,
+                    old.levels | cl.levels,
+                    f"{old.source}; {cl.source}",
+                )
+            else:
+                lists[version] = cl
+    return dict(sorted(lists.items()))
