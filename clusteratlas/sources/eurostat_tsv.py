@@ -16,10 +16,14 @@ cell per period (see :mod:`clusteratlas.sources.flags` for the cell syntax)::
 vectorised with Arrow (the CSV tokenizer and regular-expression kernels); there is no Python
 loop per row or cell. Every problem is an :class:`~clusteratlas.errors.InputError` naming the
 file, the line (header = line 1) and the column (a dimension or a period label).
+
+:func:`eurostat_observations` maps the tidy table onto the store's observations (region =
+``geo``, industry = ``nace_r2``, measure = ``unit``, other dimensions in ``dims``).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +37,10 @@ from clusteratlas.sources.files import Source, decode_utf8, read_source_bytes, r
 from clusteratlas.sources.flags import FLAG_LETTERS, CellError, parse_cells
 
 TIME_MARKERS = {"time": "bulk", "time_period": "sdmx-tsv"}
+#: Eurostat dimension holding the industry code, and the classification it uses.
+INDUSTRY_DIMENSIONS = {"nace_r2": "NACE_R2", "nace_r21": "NACE_R21"}
+#: Eurostat dimensions used as the measure when a table has no ``unit`` (first found wins).
+INDICATOR_DIMENSIONS = ("na_item", "indic", "indic_na", "indic_sb", "indic_is", "indic_em")
 RESERVED = ("time", "value", "flag")
 
 
@@ -90,8 +98,7 @@ def parse_header(line: str, label: str) -> TsvHeader:
                 f"empty time period label (field {i + 2} of the header)", file=label, line=1
             )
         if periods.count(p) > 1:
-            raise InputError("time period appears twice in the header", file=label, line=1,
-                             column=p)  # fmt: skip
+            raise InputError("time period twice in the header", file=label, line=1, column=p)
     marker = marker.strip()
     return TsvHeader(dims, marker, TIME_MARKERS[marker.lower()], periods)
 
@@ -304,3 +311,99 @@ def _dimension_columns(
             raise InputError("empty code", file=label, line=lines.of_row(int(empty[0])), column=dim)
         columns.append(col)
     return columns
+
+
+# -- to the store's observations ----------------------------------------------------------
+def eurostat_observations(
+    table: pd.DataFrame,
+    *,
+    dataset: str,
+    region_system: str,
+    label: str,
+    warnings: list[str],
+) -> tuple[pd.DataFrame, str]:
+    """Turn :func:`read_eurostat_tsv` output into observations; return them and the
+    classification of the industry column.
+
+    region = ``geo``; industry = ``nace_r2`` (``''`` when the table has none); measure =
+    ``unit``, else the first indicator dimension (:data:`INDICATOR_DIMENSIONS`), else the
+    dataset code; ``freq`` only selects annual rows; every other dimension goes to ``dims`` as
+    ``k=v;k=v`` sorted by key; year = the 4-digit period. Non-annual rows are skipped with a
+    warning, and a table with no annual period at all is an error.
+    """
+    dims = list(table.attrs.get("dimensions") or [c for c in table.columns[:-3]])
+    if "geo" not in dims:
+        raise InputError(
+            f"no 'geo' dimension (dimensions: {', '.join(dims)}); cannot tell the regions",
+            file=label,
+            line=1,
+        )
+    industry_dim = next((d for d in dims if d in INDUSTRY_DIMENSIONS), None)
+    classification = INDUSTRY_DIMENSIONS[industry_dim] if industry_dim else ""
+    indicators = (d for d in INDICATOR_DIMENSIONS if d in dims)
+    measure_dim = "unit" if "unit" in dims else next(indicators, None)
+    rest = sorted(d for d in dims if d not in {"geo", industry_dim, measure_dim, "freq"})
+
+    time = table["time"].astype("category")
+    labels = [str(c) for c in time.cat.categories]
+    annual_label = np.array([bool(re.fullmatch(r"\d{4}", t)) for t in labels], dtype=bool)
+    codes = time.cat.codes.to_numpy()
+    keep = annual_label[codes]
+    if "freq" in dims:
+        keep &= table["freq"].astype(str).to_numpy() == "A"
+    if not keep.all():
+        if not keep.any():
+            odd = next((t for t, ok in zip(labels, annual_label, strict=True) if not ok), None)
+            raise InputError(
+                "the store holds annual observations only and this table has none "
+                f"(periods like {odd or labels[0]!r}, freq not 'A')",
+                file=label,
+                line=1,
+                column=odd,
+            )
+        warnings.append(
+            f"{label}: skipped {int((~keep).sum()):,} non-annual observations "
+            "(the store holds annual data only)"
+        )
+        table, codes = table.loc[keep], codes[keep]
+    years = np.array([int(t) if ok else -1 for t, ok in zip(labels, annual_label, strict=True)])
+
+    def text(col: str) -> pd.Series:
+        # Categorical (as the reader returns it): DuckDB casts the codes to VARCHAR on insert.
+        return table[col].astype("category")
+
+    n = len(table)
+
+    def const(value: str) -> pd.Categorical:  # a constant column without n string copies
+        return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[value])
+
+    obs = pd.DataFrame(
+        {
+            "source": const("eurostat"),
+            "dataset": const(dataset),
+            "region": text("geo"),
+            "region_system": const(region_system),
+            "industry": text(industry_dim) if industry_dim else const(""),
+            "classification": const(classification),
+            "year": years[codes].astype(np.int32),
+            "measure": text(measure_dim) if measure_dim else const(dataset),
+            "dims": _canonical_dims({d: text(d) for d in rest}) if rest else const(""),
+            "value": table["value"].to_numpy(),
+            "flag": table["flag"].to_numpy(),
+        },
+        index=table.index,
+    )
+    return obs, classification  # index = rows of ``table`` (for line numbers in errors)
+
+
+def _canonical_dims(columns: dict[str, pd.Series]) -> pd.Categorical:
+    """Row-wise ``'k=v;k=v'`` (keys in the given, sorted, order), built once per distinct
+    combination of codes rather than once per row."""
+    codes = np.stack([s.cat.codes.to_numpy() for s in columns.values()], axis=1)
+    combos, inverse = np.unique(codes, axis=0, return_inverse=True)
+    cats = [s.cat.categories for s in columns.values()]
+    labels = [
+        ";".join(f"{k}={cats[i][c]}" for i, (k, c) in enumerate(zip(columns, combo, strict=True)))
+        for combo in combos
+    ]
+    return pd.Categorical.from_codes(inverse.ravel(), categories=labels)

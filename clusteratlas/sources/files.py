@@ -147,13 +147,26 @@ def read_panel(path: str | Path, *, name: str | None = None) -> pd.DataFrame:
     reads as one row with ``industry == '01'``, ``year == 2015``, ``employment == 12.0`` and
     ``establishments`` NaN.
     """
+    return read_panel_lines(path, name=name)[0]
+
+
+def read_panel_lines(
+    path: str | Path, *, name: str | None = None
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`read_panel`, plus the line of each returned row (for later error messages).
+
+    The frame's ``attrs["measures"]`` lists the measure columns the file has (the others
+    are all-NaN fillers).
+    """
     label = name or str(path)
     fmt = panel_format(path)
     if fmt == "csv":
         frame, lines = _read_csv_cells(path, label)
     else:
         frame, lines = _read_parquet_cells(path, label)
-    return _validate(frame, lines, label)
+    out = _validate(frame, lines, label)
+    out.attrs["measures"] = [m for m in MEASURES if m in frame.columns]
+    return out, lines
 
 
 def _read_csv_cells(path: str | Path, label: str) -> tuple[pd.DataFrame, np.ndarray]:
