@@ -7,14 +7,15 @@ Extra-Regio units (``DEZ``, ``DEZZ``, ``DEZZZ``) exist in every version for ever
 Where the lists come from
 -------------------------
 * the store's ``regions`` table (``system = 'NUTS'``), e.g. after ``clusteratlas fetch gisco``;
-* the real snapshots in ``shared/data/nuts`` (see its PROVENANCE.md), read at run time:
+* the real snapshots in ``shared/data/nuts`` (see its PROVENANCE.md), read at run time with
+  the classifications loader :func:`clusteratlas.classifications.nuts.load_nuts`:
 
   ====  =====================================================================================
   2016  ``NUTS_RG_60M_2016_4326_LEVL_all.geojson.gz`` (GISCO) and the ``code_2016`` column of
         ``NUTS_changes_2016_2021_detailed.csv`` (Eurostat); levels 0–3
   2021  ``NUTS2021_and_SR_codelist_official.csv`` (Eurostat); levels 0–3
-  2024  ``NUTS2024_EU27_codelist.csv`` and ``NUTS_RG_{20M,60M}_2024_4326_*.geojson`` (GISCO);
-        levels 0–3
+  2024  ``NUTS2024_EU27_codelist.csv`` and ``NUTS_RG_20M_2024_4326_LEVL_all.geojson.gz``
+        (GISCO); levels 0–3
   2013  **levels 0–2 only**, derived from the 2016 list with :data:`NUTS2013_ONLY` and
         :data:`NUTS2016_NEW` (below). No NUTS 2013 code list or 2013→2016 change table is
         available offline; ``fetch gisco --year 2013`` loads the full list into the store.
@@ -31,8 +32,6 @@ nama_10r_2gdp, 2017 snapshots): every 2013-only code occurs there and no 2016-on
 from __future__ import annotations
 
 import csv
-import gzip
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from clusteratlas.errors import InputError
 from clusteratlas.paths import shared_data_dir
 
 NUTS_VERSIONS: tuple[str, ...] = ("2013", "2016", "2021", "2024")
@@ -169,73 +169,55 @@ def _clean(codes: Iterable[Any]) -> set[str]:
 
 
 @lru_cache(maxsize=16)
-def _geojson_ids(path: str) -> frozenset[str]:
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as fh:
-        data = json.load(fh)
-    return frozenset(
-        _clean(f.get("properties", {}).get("NUTS_ID") for f in data.get("features", []))
-    )
-
-
-@lru_cache(maxsize=16)
 def _csv_column(path: str, column: str) -> frozenset[str]:
     with open(path, encoding="utf-8-sig", newline="") as fh:
         return frozenset(_clean(row.get(column) for row in csv.DictReader(fh)))
 
 
+@lru_cache(maxsize=8)
+def _loaded(version: str, folder: str) -> tuple[frozenset[str], str]:
+    """Codes of one version read by the classifications loader (``load_nuts``)."""
+    from clusteratlas.classifications.nuts import load_nuts
+
+    try:
+        frame = load_nuts(version, folder)
+    except (InputError, OSError):
+        return frozenset(), ""
+    return frozenset(_clean(frame["code"])), f"clusteratlas.classifications.nuts ({folder})"
+
+
 def shared_code_lists(data_dir: Path | None = None) -> dict[str, CodeList]:
-    """Code lists built from the real snapshots in ``shared/data/nuts`` (those present)."""
+    """Code lists built from the real snapshots in ``shared/data/nuts`` (those present).
+
+    The files are read with :func:`clusteratlas.classifications.nuts.load_nuts`; the 2016
+    list is completed with the ``code_2016`` column of Eurostat's 2016→2021 change sheet
+    (which adds the Extra-Regio units the GISCO geometries lack).
+    """
     base = data_dir if data_dir is not None else shared_data_dir()
     if base is None:
         return {}
     nuts = Path(base) / "nuts"
+    if not nuts.is_dir():
+        return {}
     lists: dict[str, CodeList] = {}
     all_levels = frozenset({0, 1, 2, 3})
-
-    def collect(parts: list[tuple[str, str | None]]) -> tuple[set[str], list[str]]:
-        codes: set[str] = set()
-        used: list[str] = []
-        for name, column in parts:
-            p = nuts / name
-            if not p.exists():
-                continue
-            codes |= _csv_column(str(p), column) if column else _geojson_ids(str(p))
-            used.append(name)
-        return codes, used
-
-    codes16, used16 = collect(
-        [
-            ("NUTS_RG_60M_2016_4326_LEVL_all.geojson.gz", None),
-            ("NUTS_changes_2016_2021_detailed.csv", "code_2016"),
-        ]
-    )
-    if codes16:
-        lists["2016"] = CodeList("2016", frozenset(codes16), all_levels, ", ".join(used16))
-        low = {c for c in codes16 if (nuts_level(c) or 0) <= 2}
-        codes13 = (low - NUTS2016_NEW) | NUTS2013_ONLY
+    changes = nuts / "NUTS_changes_2016_2021_detailed.csv"
+    for version in ("2016", "2021", "2024"):
+        codes, source = _loaded(version, str(nuts))
+        if changes.exists() and version in ("2016", "2021"):
+            codes = codes | _csv_column(str(changes), f"code_{version}")
+            source = f"{source}; {changes.name}" if source else changes.name
+        if codes:
+            lists[version] = CodeList(version, codes, all_levels, source)
+    if "2016" in lists:
+        low = {c for c in lists["2016"].codes if (nuts_level(c) or 0) <= 2}
         lists["2013"] = CodeList(
             "2013",
-            frozenset(codes13),
+            frozenset((low - NUTS2016_NEW) | NUTS2013_ONLY),
             frozenset({0, 1, 2}),
             "derived from NUTS 2016 levels 0-2 and the 2016 amendment (levels 0-2 only)",
         )
-    codes21, used21 = collect(
-        [
-            ("NUTS2021_and_SR_codelist_official.csv", "code_2021"),
-            ("NUTS_changes_2016_2021_detailed.csv", "code_2021"),
-        ]
-    )
-    if codes21:
-        lists["2021"] = CodeList("2021", frozenset(codes21), all_levels, ", ".join(used21))
-    parts24: list[tuple[str, str | None]] = [
-        ("NUTS2024_EU27_codelist.csv", "nuts_code"),
-        ("NUTS_RG_20M_2024_4326_LEVL_all.geojson.gz", None),
-    ] + [(f"NUTS_RG_60M_2024_4326_LEVL_{lev}.geojson", None) for lev in (1, 2, 3)]
-    codes24, used24 = collect(parts24)
-    if codes24:
-        lists["2024"] = CodeList("2024", frozenset(codes24), all_levels, ", ".join(used24))
-    return lists
+    return dict(sorted(lists.items()))
 
 
 def store_code_lists(store: Any) -> dict[str, CodeList]:
