@@ -20,6 +20,7 @@ import pandas as pd
 
 from clusteratlas.errors import InputError
 from clusteratlas.sources.eurostat_tsv import (
+    INDICATOR_DIMENSIONS,
     INDUSTRY_DIMENSIONS,
     eurostat_observations,
     has_time_marker,
@@ -33,6 +34,23 @@ from clusteratlas.sources.files import (
     record_shape,
 )
 from clusteratlas.store.schema import OBSERVATION_COLUMNS
+
+__all__ = [  # the Eurostat mapping is re-exported: callers load fetched tables through here
+    "CLASSIFICATIONS",
+    "FORMATS",
+    "INDICATOR_DIMENSIONS",
+    "INDUSTRY_DIMENSIONS",
+    "REGION_SYSTEMS",
+    "UNKNOWN_NUTS",
+    "PreparedFile",
+    "check_options",
+    "dataset_name",
+    "detect_format",
+    "eurostat_observations",
+    "ingest_files",
+    "panel_observations",
+    "prepare_file",
+]
 
 FORMATS = ("auto", "panel", "eurostat-tsv")
 UNKNOWN_NUTS = "NUTS?"  # Eurostat region codes whose NUTS version is not known yet
