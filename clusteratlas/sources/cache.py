@@ -377,9 +377,11 @@ def fetch(
             return Cached(path, entry, from_cache=True)
         if problem:
             raise FetchError(f"offline: {problem}; go online (or --refresh) to download it again")
+        others = [e.full_url for e in cache.entries(dataset) if e.key != request.key]
+        hint = f" (cached for this dataset: {', '.join(others[:3])})" if others else ""
         raise FetchError(
             f"offline: {request.full_url} is not in the cache ({cache.root}); "
-            "run once without --offline to download it"
+            f"run once without --offline to download it{hint}"
         )
     conditional: dict[str, str] = dict(headers or {})
     if entry is not None and not refresh:

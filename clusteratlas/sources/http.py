@@ -42,11 +42,20 @@ from typing import Any
 
 import httpx
 
-from clusteratlas import __version__
 from clusteratlas.errors import FetchError
 
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("clusteratlas")
+    except Exception:  # not installed (running from a checkout)
+        return "dev"
+
+
 GZIP_MAGIC = b"\x1f\x8b"
-USER_AGENT = f"clusteratlas/{__version__} (+https://github.com/clusteratlas)"
+USER_AGENT = f"clusteratlas/{_version()} (+https://github.com/clusteratlas)"
 #: Statuses worth another try: server trouble, throttling, request timeout.
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 507, 509, 520, 521, 522, 523, 524})
 PROGRESS_MIN_BYTES = 2_000_000

@@ -1,0 +1,326 @@
+"""``clusteratlas fetch eurostat …``, ``data show`` and ``cache list|verify|clear``.
+
+``fetch eurostat DATASET`` downloads a Eurostat table (through the cache), parses it into the
+tidy table and loads it into the store with provenance; ``fetch eurostat-clusters`` and
+``fetch eurostat-scoreboard`` run the packaged recipes. ``data show`` rebuilds the tidy table
+of a loaded dataset; ``cache`` inspects and repairs the download cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from clusteratlas.cli.common import StoreOption, console, store_path
+from clusteratlas.errors import InputError
+from clusteratlas.sources.cache import Cache
+from clusteratlas.sources.eurostat_api import FORMATS, EurostatAPI, parse_filters
+from clusteratlas.sources.flags import describe_flag
+from clusteratlas.sources.http import HttpClient, RetryPolicy, Timeouts
+
+err_console = Console(stderr=True)
+BASE_URL_ENV = "CLUSTERATLAS_EUROSTAT_URL"
+
+BaseUrlOption = typer.Option(
+    None,
+    "--base-url",
+    help="Eurostat host (default https://ec.europa.eu, or $CLUSTERATLAS_EUROSTAT_URL); a mirror "
+    "or test server serving the same /eurostat/api/dissemination/... paths.",
+    show_default=False,
+)
+OfflineOption = typer.Option(
+    False, "--offline", help="Use only the download cache; fail if a table is not cached."
+)
+RefreshOption = typer.Option(
+    False, "--refresh", help="Download again even if the cached copy is current."
+)
+CacheOption = typer.Option(
+    None,
+    "--cache",
+    help="Download cache folder (default: the user cache dir, or $CLUSTERATLAS_CACHE).",
+    show_default=False,
+)
+RegionSystemOption = typer.Option(
+    None,
+    "--region-system",
+    help="NUTS version of the geo codes (NUTS2013, NUTS2016, NUTS2021, NUTS2024); "
+    "default: detected from the codes ('NUTS?' when unclear).",
+    show_default=False,
+)
+TimeoutOption = typer.Option(60.0, "--timeout", help="Read timeout in seconds.")
+RetriesOption = typer.Option(5, "--retries", help="Attempts per request (with backoff).")
+
+
+@contextlib.contextmanager
+def _api(
+    base_url: str | None, cache: Path | None, offline: bool, refresh: bool, timeout: float,
+    retries: int,
+) -> Iterator[EurostatAPI]:  # fmt: skip
+    if offline and refresh:
+        raise InputError("--offline and --refresh exclude each other", parameter="--refresh")
+    if retries < 1:
+        raise InputError("must be at least 1", parameter="--retries")
+    base = base_url or os.environ.get(BASE_URL_ENV) or "https://ec.europa.eu"
+    if not base.startswith(("http://", "https://")):
+        raise InputError(f"{base!r} is not an http(s) URL", parameter="--base-url")
+    client = HttpClient(
+        timeouts=Timeouts(connect=min(10.0, timeout), read=timeout),
+        retry=RetryPolicy(attempts=retries),
+        offline=offline,
+    )
+    with client:
+        yield EurostatAPI(base, client=client, cache=Cache(cache), offline=offline,
+                          refresh=refresh)  # fmt: skip
+
+
+def _check_region_system(value: str | None) -> None:
+    from clusteratlas.sources.ingest import REGION_SYSTEMS
+
+    if value is not None and value not in REGION_SYSTEMS:
+        raise InputError(f"unknown region system {value!r} (expected one of "
+                         f"{', '.join(REGION_SYSTEMS)})", parameter="--region-system")  # fmt: skip
+
+
+def _report_table(r) -> Table:
+    t = Table(title=f"{r.dataset} loaded — Source: Eurostat", show_header=False)
+    t.add_column("what", style="bold")
+    t.add_column("value", overflow="fold")
+    years = f"{r.years[0]}-{r.years[1]}" if r.years else ""
+    rows = [
+        ("title", r.title or ""),
+        ("observations", f"{r.rows:,} (of {r.cells:,} cells parsed)"),
+        ("missing (':')", f"{r.missing:,} stored as NULL"),
+        ("flagged", f"{r.flagged:,}"),
+        ("years", years),
+        ("regions", f"{r.regions:,} ({r.region_system})"),
+        ("industries", r.classification or "none"),
+        ("last update", r.last_update or "unknown"),
+        ("source", r.url),
+        ("sha256", r.sha256),
+        ("download", "served from cache" if r.from_cache else "downloaded"),
+        ("load id", r.load_id),
+    ]
+    for k, v in rows:
+        t.add_row(k, v)
+    return t
+
+
+def _flags_table(reports: list) -> Table | None:
+    counts: dict[str, int] = {}
+    for r in reports:
+        for f, n in r.flags.items():
+            counts[f] = counts.get(f, 0) + n
+    if not counts:
+        return None
+    t = Table(title="flags")
+    t.add_column("flag")
+    t.add_column("cells", justify="right")
+    t.add_column("meaning")
+    for f, n in sorted(counts.items(), key=lambda kv: -kv[1]):
+        t.add_row(f, f"{n:,}", describe_flag(f))
+    return t
+
+
+def _print_reports(reports: list) -> None:
+    for r in reports:
+        console.print(_report_table(r))
+        for w in r.warnings:
+            err_console.print(f"[yellow]note:[/] {w}", highlight=False, soft_wrap=True)
+    flags = _flags_table(reports)
+    if flags is not None:
+        console.print(flags)
+
+
+def register_fetch(group: typer.Typer) -> None:
+    """Commands under ``clusteratlas fetch``."""
+
+    @group.command("eurostat")
+    def fetch_eurostat(
+        dataset: str = typer.Argument(..., help="Eurostat dataset code, e.g. lfst_r_lfe2en2."),
+        filters: list[str] = typer.Option(
+            [], "--filter", help="Keep only DIM=CODE[,CODE…] (repeatable), e.g. geo=AT1,AT2."
+        ),
+        fmt: str = typer.Option(
+            "tsv",
+            "--format",
+            help="tsv: whole table as SDMX-TSV (bulk); csv: SDMX-CSV; json: JSON-stat from the "
+            "statistics API with --filter sent to Eurostat; xml: SDMX-ML.",
+        ),
+        base_url: str | None = BaseUrlOption,
+        store: Path | None = StoreOption,
+        offline: bool = OfflineOption,
+        refresh: bool = RefreshOption,
+        cache: Path | None = CacheOption,
+        region_system: str | None = RegionSystemOption,
+        timeout: float = TimeoutOption,
+        retries: int = RetriesOption,
+    ) -> None:
+        """Download a Eurostat table into the store (values, ':' as NULL, flags, provenance)."""
+        from clusteratlas.sources.eurostat_load import load_eurostat
+        from clusteratlas.store import Store
+
+        if fmt not in FORMATS:
+            raise InputError(f"unknown format {fmt!r} (use {', '.join(FORMATS)})",
+                             parameter="--format")  # fmt: skip
+        _check_region_system(region_system)
+        parsed = parse_filters(filters)
+        with _api(base_url, cache, offline, refresh, timeout, retries) as api:
+            with err_console.status(f"fetching {dataset}…", spinner="dots"):
+                data = api.fetch(dataset, fmt=fmt, filters=parsed)
+            with (
+                err_console.status(f"loading {len(data.frame):,} cells…"),
+                Store(store_path(store)) as s,
+            ):
+                report = load_eurostat(s, data, region_system=region_system)
+        _print_reports([report])
+
+    def _recipe_command(name: str) -> None:
+        @group.command(name)
+        def run(
+            base_url: str | None = BaseUrlOption,
+            store: Path | None = StoreOption,
+            offline: bool = OfflineOption,
+            refresh: bool = RefreshOption,
+            cache: Path | None = CacheOption,
+            region_system: str | None = RegionSystemOption,
+            timeout: float = TimeoutOption,
+            retries: int = RetriesOption,
+        ) -> None:
+            from clusteratlas.sources.recipes import load_recipes, run_recipe
+            from clusteratlas.store import Store
+
+            _check_region_system(region_system)
+            recipe = load_recipes()[name]
+            with (
+                _api(base_url, cache, offline, refresh, timeout, retries) as api,
+                Store(store_path(store)) as s,
+                err_console.status("…") as status,
+            ):
+                result = run_recipe(
+                    recipe, api, s, region_system=region_system,
+                    on_dataset=lambda item: status.update(f"{name}: {item.code}"),
+                )  # fmt: skip
+            if result.loaded:
+                _print_reports(result.loaded)
+            for code, msg in result.failed:
+                err_console.print(f"[red]failed:[/] {code}: {msg}", highlight=False,
+                                  soft_wrap=True)  # fmt: skip
+            if result.failed:
+                raise typer.Exit(1 if result.loaded else 2)
+
+        try:
+            codes = ", ".join(d.code for d in _recipe_datasets(name))
+        except Exception:  # a broken recipe file must not break the whole CLI
+            codes = "see the recipe file"
+        run.__doc__ = (
+            f"Run the '{name}' recipe: {codes} (clusteratlas/sources/eurostat_recipes.yaml)."
+        )
+
+    _recipe_command("eurostat-clusters")
+    _recipe_command("eurostat-scoreboard")
+
+
+def _recipe_datasets(name: str) -> list:
+    from clusteratlas.sources.recipes import load_recipes
+
+    return list(load_recipes()[name].datasets)
+
+
+def register(app: typer.Typer) -> None:
+    """Top-level ``data`` and ``cache`` groups."""
+    data = typer.Typer(help="Look at loaded tables in their original shape.",
+                       no_args_is_help=True)  # fmt: skip
+    app.add_typer(data, name="data")
+
+    @data.command("show")
+    def show(
+        dataset: str = typer.Argument(..., help="Dataset code, e.g. lfst_r_lfe2en2."),
+        store: Path | None = StoreOption,
+        where: list[str] = typer.Option(
+            [], "--where", help="Keep only DIM=CODE[,CODE…] (repeatable), e.g. geo=AT11."
+        ),
+        fmt: str = typer.Option("csv", "--format", help="Output file format: csv | parquet."),
+        out: Path | None = typer.Option(None, "--out", help="Write the table here."),
+        limit: int = typer.Option(40, "--limit", help="Rows shown on screen."),
+    ) -> None:
+        """The tidy table of a Eurostat dataset: one column per dimension, time, value, flag."""
+        from clusteratlas.sources.eurostat_load import tidy_from_store
+        from clusteratlas.store import Store
+
+        if fmt not in ("csv", "parquet"):
+            raise InputError(f"unknown format {fmt!r} (csv or parquet)", parameter="--format")
+        filters = parse_filters(where)
+        with Store(store_path(store), read_only=True) as s:
+            frame = tidy_from_store(s, dataset.lower(), filters)
+        if out is not None:
+            _write_atomic(frame, out, fmt)
+            err_console.print(f"wrote {len(frame):,} rows to {out}")
+            return
+        t = Table(title=f"{dataset} ({len(frame):,} rows) — Source: Eurostat")
+        for c in frame.columns:
+            t.add_column(c, justify="right" if c == "value" else "left")
+        for row in frame.head(limit).itertuples(index=False):
+            t.add_row(*["" if v is None or v != v else str(v) for v in row])
+        console.print(t)
+        if len(frame) > limit:
+            console.print(f"… {len(frame) - limit:,} more rows (use --out FILE for all)")
+
+    cache_app = typer.Typer(help="Inspect and repair the download cache.", no_args_is_help=True)
+    app.add_typer(cache_app, name="cache")
+
+    @cache_app.command("list")
+    def cache_list(dataset: str | None = typer.Option(None, "--dataset"),
+                   cache: Path | None = CacheOption) -> None:  # fmt: skip
+        """Cached downloads: dataset, size, retrieved, source stamp, URL."""
+        c = Cache(cache)
+        t = Table(title=f"cache {c.root}")
+        for col in ("dataset", "size", "retrieved", "source updated", "sha256", "url"):
+            t.add_column(col, overflow="fold", justify="right" if col == "size" else "left")
+        entries = c.entries(dataset)
+        for e in entries:
+            t.add_row(e.dataset, f"{e.size:,}", e.retrieved_at, e.source_updated or "",
+                      e.sha256[:12], e.full_url)  # fmt: skip
+        console.print(t)
+        console.print(f"{len(entries)} entries, {sum(e.size for e in entries):,} bytes")
+
+    @cache_app.command("verify")
+    def cache_verify(dataset: str | None = typer.Option(None, "--dataset"),
+                     cache: Path | None = CacheOption) -> None:  # fmt: skip
+        """Re-hash every cached file (and check gzip CRCs); exit 1 if any is damaged."""
+        results = Cache(cache).verify_all(dataset)
+        bad = [(e, p) for e, p in results if p]
+        for _e, problem in bad:
+            err_console.print(f"[red]damaged:[/] {problem}", highlight=False, soft_wrap=True)
+        console.print(f"{len(results) - len(bad)} of {len(results)} cached files intact")
+        if bad:
+            console.print("run 'clusteratlas cache clear --dataset D' or fetch with --refresh")
+            raise typer.Exit(1)
+
+    @cache_app.command("clear")
+    def cache_clear(dataset: str | None = typer.Option(None, "--dataset"),
+                    cache: Path | None = CacheOption) -> None:  # fmt: skip
+        """Remove cached downloads (of one dataset, or all)."""
+        n = Cache(cache).clear(dataset)
+        console.print(f"removed {n} cache entr{'y' if n == 1 else 'ies'}")
+
+
+def _write_atomic(frame, out: Path, fmt: str) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    os.close(fd)
+    try:
+        if fmt == "csv":
+            frame.to_csv(tmp, index=False)
+        else:
+            frame.to_parquet(tmp, index=False)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
