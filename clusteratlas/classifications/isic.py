@@ -80,7 +80,7 @@ def normalise_title(title: str) -> str:
     'mining of chemical and fertilizer minerals'
     """
     s = title.lower().replace("n.e.c.", "nec")
-    s = re.sub(r"is(e|ed|er|es|ing|ation|ations)\b", r"iz\1", s)
+    s = re.sub(r"is(e|ed|er|ers|es|ing|ation|ations)\b", r"iz\1", s)
     s = s.replace("specialised", "specialized")
     return re.sub(r"[^a-z0-9]+", " ", s).strip()
 
