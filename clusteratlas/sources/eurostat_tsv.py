@@ -34,7 +34,7 @@ import pyarrow.csv as pacsv
 
 from clusteratlas.errors import InputError
 from clusteratlas.sources.files import Source, decode_utf8, read_source_bytes, record_shape
-from clusteratlas.sources.flags import FLAG_LETTERS, CellError, parse_cells
+from clusteratlas.sources.flags import FLAG_LETTERS, CellError, parse_cells_objects
 
 TIME_MARKERS = {"time": "bulk", "time_period": "sdmx-tsv"}
 #: Eurostat dimension holding the industry code, and the classification it uses.
@@ -161,7 +161,7 @@ def read_eurostat_tsv(source: Source, *, name: str | None = None) -> pd.DataFram
         [chunk for j in range(n_periods) for chunk in table.column(j + 1).chunks], pa.string()
     )
     try:
-        values, flags = parse_cells(cells)
+        values, flags = parse_cells_objects(cells)
     except CellError as exc:
         period, row = divmod(exc.index, n_rows)
         raise InputError(
@@ -187,7 +187,7 @@ def read_eurostat_tsv(source: Source, *, name: str | None = None) -> pd.DataFram
         np.tile(np.arange(n_periods, dtype=np.int32), n_rows), categories=list(header.periods)
     )
     frame["value"] = series_major(values)
-    frame["flag"] = pd.Series(series_major(_objects(flags)), dtype=object, copy=False)
+    frame["flag"] = pd.Series(series_major(flags), dtype=object, copy=False)
     frame.attrs.update(
         format=header.format,
         dimensions=list(header.dimensions),
@@ -198,19 +198,10 @@ def read_eurostat_tsv(source: Source, *, name: str | None = None) -> pd.DataFram
     return frame
 
 
-def _categorical(col: pa.Array, repeat: int) -> pd.Categorical:
+def _categorical(col: pa.DictionaryArray, repeat: int) -> pd.Categorical:
     """Each value of ``col`` repeated ``repeat`` times, as a pandas Categorical."""
-    encoded = col.dictionary_encode()
-    codes = np.repeat(encoded.indices.to_numpy(zero_copy_only=False), repeat)
-    return pd.Categorical.from_codes(codes, categories=encoded.dictionary.to_pylist())
-
-
-def _objects(strings: pa.Array) -> np.ndarray:
-    """A string array as a numpy object array with ``None`` for nulls, built by indexing."""
-    encoded = strings.dictionary_encode()
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-    lookup = np.array([*encoded.dictionary.to_pylist(), None], dtype=object)
-    return lookup[codes]
+    codes = np.repeat(col.indices.to_numpy(zero_copy_only=False), repeat)
+    return pd.Categorical.from_codes(codes, categories=col.dictionary.to_pylist())
 
 
 def _first_line(raw: bytes, start: int) -> tuple[int, str | None, int]:
@@ -288,7 +279,7 @@ def _tokenize(body: memoryview, ncols: int) -> pa.Table | None:
 
 def _dimension_columns(
     first: pa.ChunkedArray, header: TsvHeader, lines: _LineNumbers, label: str
-) -> list[pa.Array]:
+) -> list[pa.DictionaryArray]:
     """Split the leading 'A,THS,AT1' field into one trimmed string array per dimension."""
     parts = pc.split_pattern(first.combine_chunks(), ",")
     counts = pc.list_value_length(parts).to_numpy(zero_copy_only=False)
@@ -305,11 +296,18 @@ def _dimension_columns(
         )
     columns = []
     for k, dim in enumerate(header.dimensions):
-        col = pc.utf8_trim_whitespace(pc.list_element(parts, k))
-        empty = np.flatnonzero(pc.equal(col, "").to_numpy(zero_copy_only=False))
+        # Blanks are trimmed on the distinct codes only (few), unless that merges two codes.
+        encoded = pc.list_element(parts, k).dictionary_encode()
+        codes = pc.utf8_trim_whitespace(encoded.dictionary)
+        if len(pc.unique(codes)) != len(codes):
+            encoded = pc.utf8_trim_whitespace(encoded.cast(pa.string())).dictionary_encode()
+            codes = encoded.dictionary
+        empty = np.flatnonzero(pc.equal(codes, "").to_numpy(zero_copy_only=False))
         if empty.size:
-            raise InputError("empty code", file=label, line=lines.of_row(int(empty[0])), column=dim)
-        columns.append(col)
+            indices = encoded.indices.to_numpy(zero_copy_only=False)
+            row = int(np.flatnonzero(indices == empty[0])[0])
+            raise InputError("empty code", file=label, line=lines.of_row(row), column=dim)
+        columns.append(pa.DictionaryArray.from_arrays(encoded.indices, codes))
     return columns
 
 

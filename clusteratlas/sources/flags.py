@@ -130,6 +130,32 @@ def parse_cells(cells: pa.Array | Sequence[str] | np.ndarray) -> tuple[np.ndarra
     >>> values.tolist()[0], flags.to_pylist()
     (12.3, ['e', None, 'c', None])
     """
+    values, flag = _split_cells(cells)
+    flags = pc.if_else(pc.equal(flag, ""), None, flag)
+    if isinstance(flags, pa.ChunkedArray):
+        flags = flags.combine_chunks()
+    return values, flags
+
+
+def parse_cells_objects(
+    cells: pa.Array | pa.ChunkedArray | Sequence[str] | np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`parse_cells`, with the flags as a numpy object array (str, or ``None``).
+
+    The object array is built by indexing a small table of the distinct flags, so no Python
+    string is created per cell.
+    """
+    values, flag = _split_cells(cells)
+    if isinstance(flag, pa.ChunkedArray):
+        flag = flag.combine_chunks()
+    encoded = flag.dictionary_encode()
+    lookup = np.array([f or None for f in encoded.dictionary.to_pylist()], dtype=object)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    return values, lookup[codes] if len(lookup) else np.empty(0, dtype=object)
+
+
+def _split_cells(cells) -> tuple[np.ndarray, pa.Array | pa.ChunkedArray]:
+    """Values (NaN for ':') and flag text ('' for none), fast path first."""
     arr = cells if isinstance(cells, pa.Array | pa.ChunkedArray) else pa.array(cells, pa.string())
     if arr.null_count == 0:
         parsed = _parse_fast(arr)
@@ -145,11 +171,7 @@ def parse_cells(cells: pa.Array | Sequence[str] | np.ndarray) -> tuple[np.ndarra
         raise CellError(arr[i].as_py(), i)
     number = parts.field("number")
     values = pc.cast(pc.if_else(pc.equal(number, ":"), None, number), pa.float64())
-    flag = parts.field("flag")
-    flags = pc.if_else(pc.equal(flag, ""), None, flag)
-    if isinstance(flags, pa.ChunkedArray):
-        flags = flags.combine_chunks()
-    return values.to_numpy(zero_copy_only=False), flags
+    return values.to_numpy(zero_copy_only=False), parts.field("flag")
 
 
 _BLANKS = " \t"
@@ -159,29 +181,29 @@ _NUMBER_CHARS = "0123456789.:+-" + _BLANKS
 def _parse_fast(arr: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array] | None:
     """Trim-and-cast parse (about 4x faster than the regular expression), or ``None``.
 
-    The number is what is left after trimming flag letters and blanks on the right; the flags
-    are what is left after trimming number characters and blanks on the left. The cell is
-    valid exactly when the number is ``:`` or casts to a float, and the flags hold only flag
-    letters; when anything fails, ``None`` sends the caller to the regular expression, which
-    names the bad cell.
+    The number is what is left after trimming flag letters and blanks on the right (and
+    blanks on the left); the flags are what is left after trimming number characters and
+    blanks on the left, and blanks on the right. The cell is valid exactly when the number is
+    ``:`` or casts to a float, and the flags hold only flag letters; when anything fails,
+    ``None`` sends the caller to the regular expression, which names the bad cell.
     """
     # ASCII kernels (byte-wise) are enough: a non-ASCII byte is never trimmed, so it stays in
     # the number or the flags and fails the checks below.
-    number = pc.ascii_ltrim_whitespace(pc.ascii_rtrim(arr, FLAG_LETTERS + _BLANKS))
+    number = pc.ascii_rtrim(arr, FLAG_LETTERS + _BLANKS)
     flag = pc.ascii_rtrim_whitespace(pc.ascii_ltrim(arr, _NUMBER_CHARS))
     if pc.sum(pc.binary_length(pc.ascii_ltrim(flag, FLAG_LETTERS))).as_py():
         return None
-    missing = pc.equal(number, ":")
     # Arrow's float parser also takes 'inf', 'nan' and '1e5'; none of these survives the trims
     # above (their letters end up in ``flag`` and fail the check), so it sees only decimals.
-    try:
-        values = pc.cast(pc.if_else(missing, None, number), pa.float64())
-    except pa.ArrowInvalid:
-        return None
-    flags = pc.if_else(pc.equal(flag, ""), None, flag)
-    if isinstance(flags, pa.ChunkedArray):
-        flags = flags.combine_chunks()
-    return values.to_numpy(zero_copy_only=False), flags
+    for attempt in range(2):
+        try:
+            values = pc.cast(pc.if_else(pc.equal(number, ":"), None, number), pa.float64())
+            break
+        except pa.ArrowInvalid:
+            if attempt:
+                return None
+            number = pc.ascii_ltrim_whitespace(number)  # leading blanks are rare: trim lazily
+    return values.to_numpy(zero_copy_only=False), flag
 
 
 def invalid_positions(parts: pa.StructArray) -> np.ndarray:

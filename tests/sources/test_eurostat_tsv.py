@@ -132,6 +132,14 @@ def test_gzip_plain_file_like_and_crlf_bom_blank_lines(tmp_path):
         assert other["geo"].astype(str).tolist() == plain["geo"].astype(str).tolist()
 
 
+def test_blanks_around_codes_are_trimmed():
+    text = "unit,geo\\time\t2015\nTHS, AT1 \t1\nTHS,AT1\t2\nTHS ,AT2\t3\n"
+    df = read_eurostat_tsv(text.encode())
+    assert df["geo"].astype(str).tolist() == ["AT1", "AT1", "AT2"]
+    assert df["unit"].astype(str).tolist() == ["THS"] * 3
+    assert list(df["geo"].cat.categories) == ["AT1", "AT2"]
+
+
 def test_time_marker_detection():
     assert has_time_marker("unit,geo\\time\t2015")
     assert has_time_marker("freq,geo\\TIME_PERIOD\t2015")

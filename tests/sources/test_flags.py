@@ -16,6 +16,7 @@ from clusteratlas.sources.flags import (
     describe_flag,
     parse_cell,
     parse_cells,
+    parse_cells_objects,
 )
 
 
@@ -79,6 +80,19 @@ def test_parse_cells_names_first_bad_cell():
     with pytest.raises(CellError) as info:
         parse_cells(["1", "2 e", "oops", "x"])
     assert info.value.index == 2 and info.value.text == "oops"
+
+
+def test_parse_cells_objects():
+    values, flags = parse_cells_objects(pa.chunked_array([["1 e", ":"], [": c", "2 "]]))
+    assert flags.dtype == object and flags.tolist() == ["e", None, "c", None]
+    assert values[0] == 1.0 and math.isnan(values[1]) and values[3] == 2.0
+    values, flags = parse_cells_objects([])
+    assert len(values) == 0 and len(flags) == 0
+
+
+def test_leading_blanks_take_the_slower_cast():
+    values, flags = parse_cells(["  5 e", "6"])
+    assert values.tolist() == [5.0, 6.0] and flags.to_pylist() == ["e", None]
 
 
 def test_parse_cells_chunked_and_empty():
