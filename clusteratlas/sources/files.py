@@ -253,7 +253,12 @@ def _read_parquet_cells(path: str | Path, label: str) -> tuple[pd.DataFrame, np.
     for col in ("region", "industry"):
         if col in names:
             kind = table.schema.field(col).type
-            if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            inner = kind.value_type if pa.types.is_dictionary(kind) else kind
+            if not (
+                pa.types.is_string(inner)
+                or pa.types.is_large_string(inner)
+                or pa.types.is_string_view(inner)
+            ):
                 raise InputError(
                     f"codes must be stored as strings, not {kind} (leading zeros would be "
                     "lost); cast the column to string before writing the file",

@@ -75,6 +75,16 @@ def test_parquet(tmp_path):
     assert df["payroll"].tolist() == [1.0, 2.0]
 
 
+def test_parquet_categorical_codes(tmp_path):
+    p = tmp_path / "p.parquet"
+    frame = pd.DataFrame(
+        {"region": ["A", "B"], "industry": ["01", "01"], "year": [2015, 2015], "payroll": [1, 2]}
+    )
+    frame.astype({"region": "category", "industry": "category"}).to_parquet(p)
+    df = read_panel(p)
+    assert df["industry"].tolist() == ["01", "01"] and df["region"].tolist() == ["A", "B"]
+
+
 def test_parquet_numeric_codes_refused(tmp_path):
     p = tmp_path / "p.parquet"
     pd.DataFrame({"region": ["A"], "industry": [1], "year": [2015], "payroll": [1.0]}).to_parquet(p)
