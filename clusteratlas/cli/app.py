@@ -33,6 +33,7 @@ COMMAND_MODULES = [
     "clusteratlas.cli.store",  # store info|datasets|provenance
     "clusteratlas.cli.fetch",  # fetch eurostat|gisco|census ..., data show, cache ...
     "clusteratlas.cli.nuts",  # nuts detect|convert
+    "clusteratlas.cli.impute",  # impute --method eco|cbp|none
     "clusteratlas.cli.scoreboard",  # scoreboard
 ]
 
