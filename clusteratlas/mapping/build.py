@@ -97,6 +97,16 @@ def _prepare_panel(panel: ibis.Table, level_mode: str) -> tuple[ibis.Table, str 
     return panel.select(**fields), wage_den
 
 
+def _with_group(table: ibis.Table, level_mode: str) -> ibis.Table:
+    """Add ``level`` (unless the panel has it) and ``grp``, its text form for joins (NULL
+    levels form the group ``''``: SQL joins never match NULL to NULL)."""
+    if level_mode == "nuts":
+        table = table.mutate(level=nuts_level_expr(table.region))
+    elif level_mode == "none":
+        table = table.mutate(level=ibis.null("int32"))
+    return table.mutate(grp=table.level.cast("string").fill_null(""))
+
+
 def _prepare_definitions(definitions: ibis.Table) -> tuple[ibis.Table, ibis.Table]:
     cols = set(definitions.columns)
     for col in ("industry", "cluster", "cluster_type"):
@@ -197,31 +207,30 @@ def build_cluster_table(
     group_keys = ["region", "year"] + (["level"] if level_mode == "column" else [])
     members = p if total_industry is None else p.filter(p.industry != total_industry)
     cl = aggregate_to_clusters(members, defs, group_keys, wage_employment=wage_den)
-    if level_mode == "nuts":
-        cl = cl.mutate(level=nuts_level_expr(cl.region))
-    elif level_mode == "none":
-        cl = cl.mutate(level=ibis.null("int32"))
-    cl = cl.join(meta, "cluster")
-    cl = cl.mutate(grp=cl.level.cast("string").fill_null(""))
+    cl = _with_group(cl.join(meta, "cluster"), level_mode)
 
     # 2. region universes
     totals_src = p if total_industry is None else p.filter(p.industry == total_industry)
-    totals = totals_src.group_by("region", "year").agg(region_total=totals_src.employment.sum())
+    totals = totals_src.group_by(group_keys).agg(region_total=totals_src.employment.sum())
+    totals = _with_group(totals, level_mode)
     typed = cl.group_by("region", "year", "grp").agg(
         region_traded=cl.employment.sum(where=cl.cluster_type == "traded"),
         region_local=cl.employment.sum(where=cl.cluster_type == "local"),
     )
-    regions = typed.left_join(totals, ["region", "year"]).select(
+    regions = typed.left_join(totals, ["region", "year", "grp"]).select(
         "region", "year", "grp", "region_traded", "region_local", "region_total"
     )
 
-    # 3. benchmark
+    # 3. benchmark (the all-industry total sums every region of the level, even one whose
+    # industries all lie outside the clusters)
     if benchmark is None:
         bench_c = cl.group_by("grp", "cluster", "year").agg(bench_employment=cl.employment.sum())
-        bench_u = regions.group_by("grp", "year").agg(
-            bench_total=regions.region_total.sum(),
-            bench_traded=regions.region_traded.sum(),
-            bench_local=regions.region_local.sum(),
+        bench_typed = typed.group_by("grp", "year").agg(
+            bench_traded=typed.region_traded.sum(), bench_local=typed.region_local.sum()
+        )
+        bench_tot = totals.group_by("grp", "year").agg(bench_total=totals.region_total.sum())
+        bench_u = bench_typed.left_join(bench_tot, ["grp", "year"]).select(
+            "grp", "year", "bench_total", "bench_traded", "bench_local"
         )
         c_keys, u_keys = ["grp", "cluster", "year"], ["grp", "year"]
     else:

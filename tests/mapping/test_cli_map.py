@@ -1,0 +1,146 @@
+"""``clusteratlas map`` end to end: files and store, good and bad inputs."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+PANEL = """region,industry,year,employment,establishments,payroll
+A,i1,2020,100,10,1000000
+A,i2,2020,40,4,300000
+A,i3,2020,60,6,200000
+B,i1,2020,50,5,400000
+B,i2,2020,100,10,900000
+B,i3,2020,50,5,250000
+C,i1,2020,0,0,0
+C,i2,2020,20,2,150000
+C,i3,2020,80,8,300000
+"""
+DEFS = """industry,cluster,cluster_name,cluster_type
+i1,T1,Traded one,traded
+i2,T2,Traded two,traded
+i3,L1,Local one,local
+"""
+
+
+@pytest.fixture()
+def files(tmp_path):
+    panel = tmp_path / "panel.csv"
+    panel.write_text(PANEL)
+    defs = tmp_path / "clusters.csv"
+    defs.write_text(DEFS)
+    return tmp_path, panel, defs
+
+
+def one_line_error(code: int, err: str) -> str:
+    assert code == 2, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def test_map_files_csv_and_parquet(files, run_cli):
+    tmp, panel, defs = files
+    out = tmp / "result.csv"
+    code, stdout, err = run_cli(
+        "map", "--panel", panel, "--clusters", defs, "--lq-base", "traded", "--out", out
+    )
+    assert code == 0, err
+    table = pd.read_csv(out, dtype={"region": str, "cluster": str})
+    assert list(table.columns[:4]) == ["region", "cluster", "year", "employment"]
+    row = table[(table.region == "A") & (table.cluster == "T1")].iloc[0]
+    # traded universe: A 140, all regions 310; T1: 150 -> (100/140) / (150/310)
+    assert row.lq == pytest.approx((100 / 140) / (150 / 310))
+    assert row.wage == pytest.approx(10_000)
+    record = json.loads((tmp / "result.csv.provenance.json").read_text())
+    roles = {i["role"]: i for i in record["inputs"]}
+    assert set(roles) == {"panel", "definitions"} and len(roles["panel"]["sha256"]) == 64
+    assert record["options"]["lq_base"] == "traded"
+    assert record["thresholds"]["star_lq"] == 2.0
+    assert record["rows"] == len(table) == 9
+    assert "9 cells" in stdout
+
+    out = tmp / "result.parquet"
+    strength = tmp / "strength.csv"
+    code, _, err = run_cli(
+        "map",
+        "--panel",
+        panel,
+        "--clusters",
+        defs,
+        "--threshold",
+        "star_lq=1.5",
+        "--strength-out",
+        strength,
+        "--out",
+        out,
+    )
+    assert code == 0, err
+    assert len(pd.read_parquet(out)) == 9
+    assert set(pd.read_csv(strength).columns) >= {"region", "cluster_strength", "n_strong"}
+    record = json.loads((tmp / "result.parquet.provenance.json").read_text())
+    assert record["thresholds"]["star_lq"] == 1.5
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda p: p.replace("region,", "place,"), "region"),  # missing column
+        (lambda p: p.replace("B,i2,2020,100", "B,i2,2020,-100"), "negative"),
+        (lambda p: p.replace("C,i3,", "C,i9,"), "'i9'"),  # unknown industry code
+        (lambda p: p.replace("A,i2,2020,40", "A,i2,2020,forty"), "forty"),
+    ],
+)
+def test_bad_panel_is_one_line_exit_2(files, run_cli, edit, expected):
+    tmp, panel, defs = files
+    panel.write_text(edit(PANEL))
+    code, _, err = run_cli("map", "--panel", panel, "--clusters", defs, "--out", tmp / "o.csv")
+    line = one_line_error(code, err)
+    assert expected in line and "panel.csv" in line
+    assert not (tmp / "o.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("bench", "expected"),
+    [
+        ("cluster,year,employment\nT1,2020,300\nT2,2020,x\nL1,2020,600\n", "line 3"),
+        ("cluster,year,employment\nT1,2020,300\nT2,2020,-5\nL1,2020,600\n", "negative"),
+        ("cluster,year,employment\nT1,2020,300\nL1,2020,600\n", "T2"),
+        ("cluster,year,employment\nT1,2020,300\nT2,2020,100\nL1,2019,600\n", "'L1'"),
+        ("cluster,employment\nT1,300\n", "'year'"),
+        ("cluster,year,employment\nT1,2020,1\nT1,2020,2\nT2,2020,1\nL1,2020,1\n", "duplicate"),
+    ],
+)
+def test_bad_benchmark_is_one_line_exit_2(files, run_cli, bench, expected):
+    tmp, panel, defs = files
+    bfile = tmp / "bench.csv"
+    bfile.write_text(bench)
+    args = ["map", "--panel", panel, "--clusters", defs, "--benchmark", bfile, "--out"]
+    code, _, err = run_cli(*args, tmp / "o.csv")
+    line = one_line_error(code, err)
+    assert expected in line and "bench.csv" in line
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--out", "x.xlsx"], "--out"),
+        (["--out", "x.csv", "--lq-base", "local"], "--lq-base"),
+        (["--out", "x.csv", "--level", "county"], "--level"),
+        (["--out", "x.csv", "--threshold", "star_lq=two"], "--threshold"),
+        (["--out", "x.csv", "--threshold", "nonsense=1"], "--threshold"),
+    ],
+)
+def test_bad_options_are_one_line_exit_2(files, run_cli, args, expected):
+    tmp, panel, defs = files
+    args = [a if not a.startswith("x.") else str(tmp / a) for a in args]
+    code, _, err = run_cli("map", "--panel", panel, "--clusters", defs, *args)
+    assert expected in one_line_error(code, err)
+
+
+def test_panel_needs_clusters(files, run_cli):
+    tmp, panel, _ = files
+    code, _, err = run_cli("map", "--panel", panel, "--out", tmp / "o.csv")
+    assert "--clusters" in one_line_error(code, err)
