@@ -359,3 +359,46 @@ def serve_eurostat_bulk(
             content_type="application/xml",
         )
     return path
+
+
+def build_sdmx_csv(tidy, dims: list[str], *, dataflow: str, last_update: str) -> bytes:
+    """SDMX-CSV 1.0 as Eurostat serves it (DATAFLOW, LAST UPDATE, dims, TIME_PERIOD,
+    OBS_VALUE, OBS_FLAG), built from a tidy frame; missing values are empty cells."""
+    import io as _io
+
+    import pandas as _pd
+
+    out = _pd.DataFrame(
+        {
+            "DATAFLOW": f"ESTAT:{dataflow.upper()}(1.0)",
+            "LAST UPDATE": last_update,
+            **{d: tidy[d].astype(str).to_numpy() for d in dims},
+            "TIME_PERIOD": tidy["time"].astype(str).to_numpy(),
+            "OBS_VALUE": tidy["value"].to_numpy(),
+            "OBS_FLAG": [f if isinstance(f, str) else "" for f in tidy["flag"]],
+        }
+    )
+    buf = _io.StringIO()
+    out.to_csv(buf, index=False, float_format="%.15g")
+    return gzip.compress(buf.getvalue().encode(), mtime=0)
+
+
+def async_envelope(key: str, status: str) -> bytes:
+    """Eurostat's asynchronous-delivery SOAP answer (shape from Eurostat's async API docs)."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<S:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/" '
+        'xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><env:Header/><S:Body>'
+        '<ns0:asyncResponse xmlns:ns1="http://estat.ec.europa.eu/disschain/asynchronous" '
+        'xmlns:ns0="http://estat.ec.europa.eu/disschain/soap/asynchronous"><ns1:status>'
+        f"<ns1:key>{key}</ns1:key><ns1:status>{status}</ns1:status>"
+        "</ns1:status></ns0:asyncResponse></S:Body></S:Envelope>"
+    ).encode()
+
+
+def soap_fault(code: str, text: str) -> bytes:
+    return (
+        '<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body>'
+        f'<S:Fault xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><faultcode>{code}'
+        f"</faultcode><faultstring>{text}</faultstring></S:Fault></S:Body></S:Envelope>"
+    ).encode()

@@ -56,23 +56,31 @@ RegionSystemOption = typer.Option(
 )
 TimeoutOption = typer.Option(60.0, "--timeout", help="Read timeout in seconds.")
 RetriesOption = typer.Option(5, "--retries", help="Attempts per request (with backoff).")
+BackoffOption = typer.Option(
+    0.5,
+    "--backoff",
+    help="Seconds of the first retry's backoff ceiling; it doubles per retry (capped at 30 s), "
+    "each wait drawn at random below it. Retry-After from the server takes precedence.",
+)
 
 
 @contextlib.contextmanager
 def _api(
     base_url: str | None, cache: Path | None, offline: bool, refresh: bool, timeout: float,
-    retries: int,
+    retries: int, backoff: float = 0.5,
 ) -> Iterator[EurostatAPI]:  # fmt: skip
     if offline and refresh:
         raise InputError("--offline and --refresh exclude each other", parameter="--refresh")
     if retries < 1:
         raise InputError("must be at least 1", parameter="--retries")
+    if backoff < 0 or timeout <= 0:
+        raise InputError("must be positive", parameter="--backoff" if backoff < 0 else "--timeout")
     base = base_url or os.environ.get(BASE_URL_ENV) or "https://ec.europa.eu"
     if not base.startswith(("http://", "https://")):
         raise InputError(f"{base!r} is not an http(s) URL", parameter="--base-url")
     client = HttpClient(
         timeouts=Timeouts(connect=min(10.0, timeout), read=timeout),
-        retry=RetryPolicy(attempts=retries),
+        retry=RetryPolicy(attempts=retries, base=backoff),
         offline=offline,
     )
     with client:
@@ -161,6 +169,7 @@ def register_fetch(group: typer.Typer) -> None:
         region_system: str | None = RegionSystemOption,
         timeout: float = TimeoutOption,
         retries: int = RetriesOption,
+        backoff: float = BackoffOption,
     ) -> None:
         """Download a Eurostat table into the store (values, ':' as NULL, flags, provenance)."""
         from clusteratlas.sources.eurostat_load import load_eurostat
@@ -171,7 +180,7 @@ def register_fetch(group: typer.Typer) -> None:
                              parameter="--format")  # fmt: skip
         _check_region_system(region_system)
         parsed = parse_filters(filters)
-        with _api(base_url, cache, offline, refresh, timeout, retries) as api:
+        with _api(base_url, cache, offline, refresh, timeout, retries, backoff) as api:
             with err_console.status(f"fetching {dataset}…", spinner="dots"):
                 data = api.fetch(dataset, fmt=fmt, filters=parsed)
             with (
@@ -192,6 +201,7 @@ def register_fetch(group: typer.Typer) -> None:
             region_system: str | None = RegionSystemOption,
             timeout: float = TimeoutOption,
             retries: int = RetriesOption,
+            backoff: float = BackoffOption,
         ) -> None:
             from clusteratlas.sources.recipes import load_recipes, run_recipe
             from clusteratlas.store import Store
@@ -199,7 +209,7 @@ def register_fetch(group: typer.Typer) -> None:
             _check_region_system(region_system)
             recipe = load_recipes()[name]
             with (
-                _api(base_url, cache, offline, refresh, timeout, retries) as api,
+                _api(base_url, cache, offline, refresh, timeout, retries, backoff) as api,
                 Store(store_path(store)) as s,
                 err_console.status("…") as status,
             ):

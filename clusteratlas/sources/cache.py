@@ -347,6 +347,7 @@ def fetch(
     source_updated: str | None = None,
     headers: Mapping[str, str] | None = None,
     download: Downloader | None = None,
+    validate: Callable[[Path], None] | None = None,
 ) -> Cached:
     """Return a verified local copy of ``request``, downloading only when needed.
 
@@ -359,6 +360,9 @@ def fetch(
     download:
         ``download(url, dest, headers) -> Fetched``; defaults to ``client.download``. Sources
         with extra protocol steps (Eurostat's asynchronous delivery) pass their own.
+    validate:
+        Called on a fresh download before it enters the cache (e.g. the parser); if it
+        raises, the download is discarded and the cache is left as it was.
     """
     if download is None:
 
@@ -400,6 +404,8 @@ def fetch(
             return Cached(path, entry, from_cache=True, revalidated=True)
         if got.not_modified:  # a 304 we did not ask for: fetch unconditionally
             got = download(request.full_url, tmp, dict(headers or {}))
+        if validate is not None:
+            validate(tmp)
         new = cache.store_file(request, tmp, dataset=dataset, fetched=got,
                                source_updated=source_updated)  # fmt: skip
     finally:

@@ -214,9 +214,18 @@ class EurostatAPI:
         req = self.data_request(dataset, fmt, filters)
         flow = None if self.refresh else self.dataflow(dataset)
         stamp = flow.last_update if flow else None
-        cached = self._cached(req, dataset=dataset, source_updated=stamp,
-                              accept_xml=fmt == "xml")  # fmt: skip
-        frame = parse_payload(cached.path, fmt, name=req.full_url)
+        parsed: dict[str, pd.DataFrame] = {}
+
+        def validate(path: Path) -> None:  # parse before the download enters the cache
+            parsed["frame"] = parse_payload(path, fmt, name=req.full_url)
+
+        cached = self._cached(
+            req, dataset=dataset, source_updated=stamp, accept_xml=fmt == "xml", validate=validate
+        )
+        if "frame" in parsed:
+            frame = parsed["frame"]
+        else:
+            frame = parse_payload(cached.path, fmt, name=req.full_url)
         if filters and fmt != "json":
             frame = apply_filters(frame, filters, name=req.full_url)
         last = (
@@ -245,6 +254,7 @@ class EurostatAPI:
         dataset: str,
         source_updated: str | None = None,
         accept_xml: bool = False,
+        validate: Callable[[Path], None] | None = None,
     ) -> Any:
         headers = {"Accept": STRUCTURE_SPECIFIC} if accept_xml else {}
         return fetch(
@@ -257,6 +267,7 @@ class EurostatAPI:
             source_updated=source_updated,
             headers=headers,
             download=self._download,
+            validate=validate,
         )
 
     # -- protocol: 413 and asynchronous delivery ----------------------------------------------

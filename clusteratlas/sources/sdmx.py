@@ -15,6 +15,7 @@ message's ``last_update`` / ``prepared`` stamps when present.
 
 from __future__ import annotations
 
+import csv
 import io
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
@@ -93,17 +94,18 @@ def read_sdmx_csv(source: Source, *, name: str | None = None) -> pd.DataFrame:
     '01/02/24 23:00:00'
     """
     raw, label = read_source_bytes(source, name)
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    header = next(csv.reader(io.StringIO(raw[: raw.find(b"\n") + 1 or None].decode("utf-8"))), [])
     try:
         table = pacsv.read_csv(
             io.BytesIO(raw),
             read_options=pacsv.ReadOptions(block_size=1 << 24),
             convert_options=pacsv.ConvertOptions(
-                strings_can_be_null=False, column_types=None, auto_dict_encode=False
+                strings_can_be_null=False, column_types=dict.fromkeys(header, pa.string())
             ),
         )
-    except pa.ArrowInvalid as exc:
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise InputError(f"not a readable SDMX-CSV file ({exc})", file=label) from None
-    table = table.cast(pa.schema([pa.field(n, pa.string()) for n in table.column_names]))
     names = table.column_names
     for required in ("TIME_PERIOD", "OBS_VALUE"):
         if required not in names:
@@ -112,20 +114,18 @@ def read_sdmx_csv(source: Source, *, name: str | None = None) -> pd.DataFrame:
     dims = [n for n in names if n not in CSV_META and n not in OBS_FIELDS]
     if not dims:
         raise InputError("SDMX-CSV without dimension columns", file=label, line=1)
-    n = table.num_rows
-
-    def col(c: str) -> list[str | None]:
-        return table.column(c).to_pylist() if c in names else [None] * n
-
-    records = {d: col(d) for d in dims}
-    records.update(
-        TIME_PERIOD=col("TIME_PERIOD"),
-        OBS_VALUE=col("OBS_VALUE"),
-        OBS_FLAG=col("OBS_FLAG"),
-        CONF_STATUS=col("CONF_STATUS"),
+    frame = pd.DataFrame({d.lower(): _arrow_categorical(table.column(d)) for d in dims})
+    frame["time"] = pd.Series(table.column("TIME_PERIOD").to_numpy(zero_copy_only=False),
+                              dtype=object)  # fmt: skip
+    frame["value"] = _arrow_float(table.column("OBS_VALUE"), label)
+    frame["flag"] = _arrow_flags(
+        table.column("OBS_FLAG") if "OBS_FLAG" in names else None,
+        table.column("CONF_STATUS") if "CONF_STATUS" in names else None,
+        table.num_rows,
     )
-    frame = _tidy(records, dims, label)
-    stamps = set(col("LAST UPDATE")) - {None, ""}
+    stamps = []
+    if "LAST UPDATE" in names:
+        stamps = [v for v in pc.unique(table.column("LAST UPDATE")).to_pylist() if v]
     frame.attrs.update(
         format="sdmx-csv",
         dimensions=[d.lower() for d in dims],
@@ -133,6 +133,37 @@ def read_sdmx_csv(source: Source, *, name: str | None = None) -> pd.DataFrame:
         file=label,
     )
     return frame
+
+
+def _arrow_categorical(col: pa.ChunkedArray) -> pd.Categorical:
+    enc = pc.utf8_trim_whitespace(col.combine_chunks()).dictionary_encode()
+    return pd.Categorical.from_codes(
+        enc.indices.to_numpy(zero_copy_only=False), categories=enc.dictionary.to_pylist()
+    )
+
+
+def _arrow_float(col: pa.ChunkedArray, label: str) -> np.ndarray:
+    text = pc.utf8_trim_whitespace(col.combine_chunks())
+    missing = pc.or_(pc.equal(text, ""), pc.is_in(text, pa.array(["NaN", ":"])))
+    try:
+        return pc.cast(pc.if_else(missing, None, text), pa.float64()).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid as exc:
+        raise InputError(f"OBS_VALUE that is not a number ({exc})", file=label,
+                         column="OBS_VALUE") from None  # fmt: skip
+
+
+def _arrow_flags(flag: pa.ChunkedArray | None, conf: pa.ChunkedArray | None, n: int) -> pd.Series:
+    if flag is None:
+        f = pa.array([""] * n, pa.string())
+    else:
+        f = pc.utf8_trim_whitespace(flag.combine_chunks())
+    if conf is not None:
+        confidential = pc.equal(pc.utf8_upper(pc.utf8_trim_whitespace(conf.combine_chunks())), "C")
+        needs = pc.and_(confidential, pc.invert(pc.match_substring(f, "c")))
+        f = pc.if_else(needs, pc.binary_join_element_wise(f, "c", ""), f)
+    enc = f.dictionary_encode()
+    lookup = np.array([v if v else None for v in enc.dictionary.to_pylist()], dtype=object)
+    return pd.Series(lookup[enc.indices.to_numpy(zero_copy_only=False)], dtype=object)
 
 
 # -- SDMX-ML data -----------------------------------------------------------------------------
