@@ -91,7 +91,7 @@ def title_similarity(a: str, b: str) -> float:
     .. math:: J(a, b) = |W_a \\cap W_b| / |W_a \\cup W_b|
 
     >>> round(title_similarity("Casting of light metals", "Casting of non-ferrous metals"), 2)
-    0.5
+    0.4
     """
     wa = {w[:5] for w in normalise_title(a).split() if w not in _STOP and len(w) > 2}
     wb = {w[:5] for w in normalise_title(b).split() if w not in _STOP and len(w) > 2}
