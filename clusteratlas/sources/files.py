@@ -27,6 +27,9 @@ from typing import IO
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from clusteratlas.errors import InputError
 
@@ -165,18 +168,20 @@ def read_panel_lines(
     else:
         frame, lines = _read_parquet_cells(path, label)
     out = _validate(frame, lines, label)
-    out.attrs["measures"] = [m for m in MEASURES if m in frame.columns]
+    out.attrs["measures"] = [m for m in MEASURES if m in frame.column_names]
     return out, lines
 
 
-def _read_csv_cells(path: str | Path, label: str) -> tuple[pd.DataFrame, np.ndarray]:
-    """All cells as strings (no NA guessing) and each row's 1-based line number."""
+def _read_csv_cells(path: str | Path, label: str) -> tuple[pa.Table, np.ndarray]:
+    """All cells as strings (Arrow's CSV reader, no NA guessing) and each row's line."""
     raw, label = read_source_bytes(path, label)
-    text = decode_utf8(raw, label)
-    if not text.strip():
+    decode_utf8(raw, label)  # validates: names the line of a non-UTF-8 byte
+    data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    if not data or data.isspace():
         raise InputError("empty file (expected a header and data rows)", file=label)
-    lines, nfields = record_shape(text)
-    names = [c.strip().lower() for c in next(r for r in csv.reader(io.StringIO(text)) if r)]
+    lines, nfields = record_shape(data)
+    first = next(r for r in csv.reader(io.StringIO(data[: 1 << 16].decode("utf-8", "ignore"))) if r)
+    names = [c.strip().lower() for c in first]
     ncols = int(nfields[0])
     ragged = nfields[1:] != ncols
     if ragged.any():
@@ -188,20 +193,27 @@ def _read_csv_cells(path: str | Path, label: str) -> tuple[pd.DataFrame, np.ndar
             line=int(lines[i]),
             column=names[found] if found < len(names) else None,
         )
+    _check_header(names, label)
+    quoted = b'"' in data
+    columns = [f"c{i}" for i in range(ncols)]
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            index_col=False,
+        table = pacsv.read_csv(
+            pa.BufferReader(pa.py_buffer(data)),
+            read_options=pacsv.ReadOptions(column_names=columns, skip_rows=int(lines[0])),
+            parse_options=pacsv.ParseOptions(
+                quote_char='"' if quoted else False, newlines_in_values=quoted
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(columns, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
         )
-    except pd.errors.ParserError as exc:
+    except pa.ArrowInvalid as exc:  # pragma: no cover - shapes are checked before
         raise InputError(f"not a readable CSV file ({exc})", file=label) from None
-    if len(frame) != len(lines) - 1:  # pragma: no cover - guards the line bookkeeping
+    if table.num_rows != len(lines) - 1:  # pragma: no cover - guards the line bookkeeping
         raise InputError("could not line up CSV records with lines", file=label)
-    frame.columns = names  # as written: pandas would rename a repeated name to 'name.1'
-    return frame, lines[1:]
+    return table.rename_columns(names), lines[1:]
 
 
 def record_shape(
@@ -238,8 +250,7 @@ def record_shape(
     return np.asarray(lines, dtype=np.int64), np.asarray(counts, dtype=np.int64)
 
 
-def _read_parquet_cells(path: str | Path, label: str) -> tuple[pd.DataFrame, np.ndarray]:
-    import pyarrow as pa
+def _read_parquet_cells(path: str | Path, label: str) -> tuple[pa.Table, np.ndarray]:
     import pyarrow.parquet as pq
 
     if not Path(path).exists():
@@ -249,48 +260,30 @@ def _read_parquet_cells(path: str | Path, label: str) -> tuple[pd.DataFrame, np.
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"not a readable Parquet file ({exc})", file=label) from None
     names = [str(c).strip().lower() for c in table.column_names]
+    _check_header(names, label)
     table = table.rename_columns(names)
     for col in ("region", "industry"):
-        if col in names:
-            kind = table.schema.field(col).type
-            inner = kind.value_type if pa.types.is_dictionary(kind) else kind
-            if not (
-                pa.types.is_string(inner)
-                or pa.types.is_large_string(inner)
-                or pa.types.is_string_view(inner)
-            ):
-                raise InputError(
-                    f"codes must be stored as strings, not {kind} (leading zeros would be "
-                    "lost); cast the column to string before writing the file",
-                    file=label,
-                    column=col,
-                )
-    frame = table.to_pandas(types_mapper=None)
-    if len(frame) == 0:
-        raise InputError("no data rows (header only)", file=label)
+        if col in names and not _is_text(table.schema.field(col).type):
+            raise InputError(
+                f"codes must be stored as strings, not {table.schema.field(col).type} (leading "
+                "zeros would be lost); cast the column to string before writing the file",
+                file=label,
+                column=col,
+            )
     # Parquet has no lines: row i is reported as line i + 2, as if the schema were a header.
-    return frame, np.arange(2, len(frame) + 2, dtype=np.int64)
+    return table, np.arange(2, table.num_rows + 2, dtype=np.int64)
 
 
-def _as_text(series: pd.Series) -> pd.Series:
-    """Cells as stripped strings ('' for missing), whatever the column's storage type."""
-    if pd.api.types.is_float_dtype(series) or pd.api.types.is_integer_dtype(series):
-        out = series.astype(object).where(series.notna(), "")
-        return out.map(lambda v: v if v == "" else str(v)).astype(str)
-    return series.astype(object).where(series.notna(), "").astype(str).str.strip()
+def _is_text(kind: pa.DataType) -> bool:
+    inner = kind.value_type if pa.types.is_dictionary(kind) else kind
+    return (
+        pa.types.is_string(inner)
+        or pa.types.is_large_string(inner)
+        or (pa.types.is_string_view(inner))
+    )
 
 
-def _fail_at(mask: np.ndarray, lines: np.ndarray, label: str, column: str, message) -> None:
-    """Raise for the first row where ``mask`` is true; ``message(i)`` builds the text."""
-    if mask.any():
-        i = int(np.flatnonzero(mask)[0])
-        extra = int(mask.sum()) - 1
-        more = f" (and {extra} more row{'s' if extra > 1 else ''})" if extra else ""
-        raise InputError(message(i) + more, file=label, line=int(lines[i]), column=column)
-
-
-def _validate(frame: pd.DataFrame, lines: np.ndarray, label: str) -> pd.DataFrame:
-    cols = list(frame.columns)
+def _check_header(cols: list[str], label: str) -> None:
     dupe_names = sorted({c for c in cols if cols.count(c) > 1})
     if dupe_names:
         raise InputError(
@@ -313,84 +306,117 @@ def _validate(frame: pd.DataFrame, lines: np.ndarray, label: str) -> pd.DataFram
                 line=1,
                 column=fc,
             )
-    measures = [m for m in MEASURES if m in cols]
-    if not measures:
+    if not any(m in cols for m in MEASURES):
         raise InputError(
             f"no measure column: need at least one of {', '.join(MEASURES)} "
             f"(header has: {', '.join(cols)})",
             file=label,
             line=1,
         )
-    if len(frame) == 0:
+
+
+def _text(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Cells as trimmed strings ('' for null), whatever the column's storage type."""
+    if pa.types.is_dictionary(col.type) or not _is_text(col.type):
+        col = col.cast(pa.string())
+    return pc.utf8_trim_whitespace(col.fill_null(""))
+
+
+def _mask(expr: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    return np.asarray(expr.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _fail_at(mask: np.ndarray, lines: np.ndarray, label: str, column: str, message) -> None:
+    """Raise for the first row where ``mask`` is true; ``message(i)`` builds the text."""
+    if mask.any():
+        i = int(np.flatnonzero(mask)[0])
+        extra = int(mask.sum()) - 1
+        more = f" (and {extra} more row{'s' if extra > 1 else ''})" if extra else ""
+        raise InputError(message(i) + more, file=label, line=int(lines[i]), column=column)
+
+
+_NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+
+
+def _validate(table: pa.Table, lines: np.ndarray, label: str) -> pd.DataFrame:
+    if table.num_rows == 0:
         raise InputError("no data rows (header only)", file=label)
-
-    out = pd.DataFrame(index=frame.index)
+    cols = table.column_names
+    out: dict[str, object] = {}
     for col in ("region", "industry"):
-        text = _as_text(frame[col])
-        _fail_at((text == "").to_numpy(), lines, label, col, lambda i, c=col: f"empty {c} code")
-        out[col] = text.astype(object)
+        text = _text(table.column(col))
+        _fail_at(_mask(pc.equal(text, "")), lines, label, col, lambda i, c=col: f"empty {c} code")
+        out[col] = text.to_pandas().astype(object)
 
-    year_text = _as_text(frame["year"]).str.replace(r"\.0+$", "", regex=True)
-    year_ok = year_text.str.fullmatch(r"\d{4}").fillna(False).to_numpy(dtype=bool)
+    year = _text(table.column("year"))
     _fail_at(
-        ~year_ok,
+        ~_mask(pc.match_substring_regex(year, r"^[0-9]{4}(\.0+)?$")),
         lines,
         label,
         "year",
-        lambda i: f"year must be a 4-digit integer, found {year_text.iloc[i]!r}",
+        lambda i: f"year must be a 4-digit integer, found {year[i].as_py()!r}",
     )
-    out["year"] = year_text.astype(np.int64)
+    out["year"] = pc.cast(pc.utf8_slice_codeunits(year, 0, 4), pa.int64()).to_numpy()
 
+    present = [m for m in MEASURES if m in cols]
     for m in MEASURES:
-        if m not in cols:
-            out[m] = np.nan
-            continue
-        out[m] = _parse_measure(frame[m], lines, label, m)
-
-    row_flag = _flag_text(frame["flag"]) if "flag" in cols else None
-    for m, fc in zip(MEASURES, FLAG_COLUMNS, strict=True):
-        own = _flag_text(frame[fc]) if fc in cols else None
-        if own is not None and row_flag is not None:
-            flag = own.where(own.notna(), row_flag)
+        if m in present:
+            out[m] = _parse_measure(table.column(m), lines, label, m)
         else:
-            flag = own if own is not None else row_flag
-        out[fc] = flag if flag is not None and m in cols else None
-        out[fc] = out[fc].astype(object).where(out[fc].notna(), None)
+            out[m] = np.full(table.num_rows, np.nan)
 
-    _check_duplicates(out, lines, label)
-    return out[PANEL_COLUMNS].reset_index(drop=True)
+    row_flag = _text(table.column("flag")) if "flag" in cols else None
+    for m, fc in zip(MEASURES, FLAG_COLUMNS, strict=True):
+        flag = _text(table.column(fc)) if fc in cols else None
+        if flag is not None and row_flag is not None:
+            flag = pc.if_else(pc.equal(flag, ""), row_flag, flag)
+        elif flag is None:
+            flag = row_flag
+        if flag is not None and m in present:
+            values = _objects(flag)
+        else:
+            values = np.full(table.num_rows, None, dtype=object)
+        out[fc] = pd.Series(values, dtype=object, copy=False)  # None, not NaN
+    frame = pd.DataFrame(out, columns=PANEL_COLUMNS)
+    _check_duplicates(frame, lines, label)
+    return frame
 
 
-def _parse_measure(series: pd.Series, lines: np.ndarray, label: str, col: str) -> pd.Series:
-    if pd.api.types.is_bool_dtype(series):
-        raise InputError("values must be numbers, not booleans", file=label, column=col)
-    if pd.api.types.is_numeric_dtype(series):
-        values = series.astype(np.float64)
-        text = None
+def _objects(text: pa.ChunkedArray) -> np.ndarray:
+    """Strings as a numpy object array, '' -> None, indexed from the few distinct values."""
+    encoded = text.combine_chunks().dictionary_encode()
+    lookup = np.array([v or None for v in encoded.dictionary.to_pylist()] + [None], dtype=object)
+    return lookup[encoded.indices.to_numpy(zero_copy_only=False)]
+
+
+def _parse_measure(col: pa.ChunkedArray, lines: np.ndarray, label: str, name: str) -> np.ndarray:
+    if pa.types.is_boolean(col.type):
+        raise InputError("values must be numbers, not booleans", file=label, column=name)
+    if pa.types.is_integer(col.type) or pa.types.is_floating(col.type):
+        values = col.cast(pa.float64()).to_numpy()  # nulls become NaN
     else:
-        text = series.astype(object).where(series.notna(), "").astype(str).str.strip()
-        empty = text.isin(MISSING_MARKERS).to_numpy()
-        values = pd.to_numeric(text.where(~empty, None), errors="coerce").astype(np.float64)
-        bad = values.isna().to_numpy() & ~empty
-        _fail_at(bad, lines, label, col, lambda i: f"not a number: {text.iloc[i]!r}")
-    arr = values.to_numpy()
-    _fail_at(np.isinf(arr), lines, label, col, lambda i: "infinite value")
+        text = _text(col)
+        missing = pc.is_in(text, value_set=pa.array(sorted(MISSING_MARKERS)))
+        bad = ~_mask(missing) & ~_mask(pc.match_substring_regex(text, _NUMBER))
+        _fail_at(bad, lines, label, name, lambda i: f"not a number: {text[i].as_py()!r}")
+        values = pc.cast(pc.if_else(missing, None, text), pa.float64()).to_numpy()
+    _fail_at(np.isinf(values), lines, label, name, lambda i: "infinite value")
     _fail_at(
-        arr < 0, lines, label, col, lambda i: f"negative value {arr[i]:g} ({col} cannot be below 0)"
+        values < 0,
+        lines,
+        label,
+        name,
+        lambda i: f"negative value {values[i]:g} ({name} cannot be below 0)",
     )
     return values
 
 
-def _flag_text(series: pd.Series) -> pd.Series:
-    text = series.astype(object).where(series.notna(), "").astype(str).str.strip()
-    return text.where(text != "", None).astype(object)
-
-
 def _check_duplicates(out: pd.DataFrame, lines: np.ndarray, label: str) -> None:
     key = list(KEY_COLUMNS)
+    keys = pa.table({k: out[k] for k in key})
+    if keys.group_by(key).aggregate([]).num_rows == keys.num_rows:
+        return  # the common case, decided without materialising a mask in pandas
     dup = out.duplicated(key, keep=False).to_numpy()
-    if not dup.any():
-        return
     first = int(np.flatnonzero(dup)[0])
     same = (out[key] == out[key].iloc[first]).all(axis=1).to_numpy()
     where = [int(x) for x in lines[np.flatnonzero(same)]]

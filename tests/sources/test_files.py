@@ -111,7 +111,8 @@ def test_parquet_negative_names_row(tmp_path):
         ("region,industry,year,payroll\nA,1,2015.5,4\n", 2, "year", "4-digit integer"),
         ("region,industry,year,payroll\nA,1,y2015,4\n", 2, "year", "4-digit integer"),
         ("region,industry,year,payroll\nA,,2015,4\n", 2, "industry", "empty industry"),
-        ("region,industry,year,payroll\nA,1,2015,inf\n", 2, "payroll", "infinite"),
+        ("region,industry,year,payroll\nA,1,2015,inf\n", 2, "payroll", "not a number: 'inf'"),
+        ("region,industry,year,payroll\nA,1,2015,1e999\n", 2, "payroll", "infinite"),
         ("region,industry,year,payroll\nA,1,2015\n", 2, "payroll", "expected 4 fields"),
         ("region,industry,year,payroll\nA,1,2015,3,4\n", 2, None, "found 5"),
         ("region,industry,year,payroll,payroll\nA,1,2015,3,4\n", 1, "payroll", "twice"),
@@ -174,3 +175,22 @@ def test_byte_helpers():
     with pytest.raises(InputError) as info:
         decode_utf8(b"ok\nok\n\xff\n", "f")
     assert info.value.line == 3
+
+
+def test_blank_lines_before_header(tmp_path):
+    text = '\n\n"region",industry,year,employment\n\n"A",1,2015,1\nB,1,2015,x\n'
+    assert error_of(write(tmp_path, text)).line == 6
+    df = read_panel(write(tmp_path, text.replace(",x", ",2")))
+    assert df["region"].tolist() == ["A", "B"] and df["employment"].tolist() == [1.0, 2.0]
+
+
+def test_parquet_infinite_and_boolean(tmp_path):
+    p = tmp_path / "p.parquet"
+    pd.DataFrame(
+        {"region": ["A"], "industry": ["1"], "year": [2015], "payroll": [np.inf]}
+    ).to_parquet(p)
+    assert "infinite" in error_of(p).message
+    pd.DataFrame(
+        {"region": ["A"], "industry": ["1"], "year": [2015], "payroll": [True]}
+    ).to_parquet(p)
+    assert "booleans" in error_of(p).message
