@@ -223,7 +223,7 @@ def register_fetch(group: typer.Typer) -> None:
                 err_console.print(f"[red]failed:[/] {code}: {msg}", highlight=False,
                                   soft_wrap=True)  # fmt: skip
             if result.failed:
-                raise typer.Exit(1 if result.loaded else 2)
+                raise SystemExit(1 if result.loaded else 2)  # (typer.Exit codes are lost by main)
 
         try:
             codes = ", ".join(d.code for d in _recipe_datasets(name))
@@ -292,7 +292,8 @@ def register(app: typer.Typer) -> None:
         c = Cache(cache)
         t = Table(title=f"cache {c.root}")
         for col in ("dataset", "size", "retrieved", "source updated", "sha256", "url"):
-            t.add_column(col, overflow="fold", justify="right" if col == "size" else "left")
+            t.add_column(col, overflow="fold", no_wrap=col in ("dataset", "size", "sha256"),
+                         justify="right" if col == "size" else "left")  # fmt: skip
         entries = c.entries(dataset)
         for e in entries:
             t.add_row(e.dataset, f"{e.size:,}", e.retrieved_at, e.source_updated or "",
@@ -311,7 +312,7 @@ def register(app: typer.Typer) -> None:
         console.print(f"{len(results) - len(bad)} of {len(results)} cached files intact")
         if bad:
             console.print("run 'clusteratlas cache clear --dataset D' or fetch with --refresh")
-            raise typer.Exit(1)
+            raise SystemExit(1)
 
     @cache_app.command("clear")
     def cache_clear(dataset: str | None = typer.Option(None, "--dataset"),
