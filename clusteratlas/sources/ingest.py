@@ -33,7 +33,6 @@ from clusteratlas.sources.files import (
     read_source_bytes,
     record_shape,
 )
-from clusteratlas.store.schema import OBSERVATION_COLUMNS
 
 __all__ = [  # the Eurostat mapping is re-exported: callers load fetched tables through here
     "CLASSIFICATIONS",
@@ -407,5 +406,5 @@ def _load(store, con, prepared: PreparedFile, seen: dict[str, pd.DataFrame]) -> 
         seen[prepared.dataset] = obs[key].assign(file=prepared.path.name)
     load_id = store.new_load(con, **prepared.provenance)
     frame = obs.assign(load_id=load_id)
-    store._insert_frame(con, "observations", frame, OBSERVATION_COLUMNS)
+    store.insert_observations(con, frame)
     prepared.provenance["load_id"] = load_id

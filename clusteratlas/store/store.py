@@ -51,6 +51,8 @@ class Store:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.IOException as exc:  # locked by another process, unreadable ...
             raise StoreError(f"{self.path}: cannot open the store ({exc})") from exc
+        # DuckDB's own progress bar would write to stdout in the middle of our Rich output.
+        self.con.execute("SET enable_progress_bar = false")
         if not read_only:
             self._create_schema()
         self._ibis = None
@@ -82,6 +84,10 @@ class Store:
             self._ibis = from_duckdb_connection(self.con)
         return self._ibis
 
+    def insert_observations(self, con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:
+        """Insert observation rows inside an open transaction (for multi-file atomic loads)."""
+        return self.insert_frame(con, "observations", frame, OBSERVATION_COLUMNS)
+
     def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
         """Run SQL and return a DataFrame (the result is fully drained)."""
         return self.con.execute(sql, params or []).df()
@@ -108,6 +114,7 @@ class Store:
         *,
         replace: bool = False,
     ) -> int:
+        """Insert ``frame[columns]`` into ``table`` on ``con`` (inside the caller's transaction)."""
         missing = [c for c in columns if c not in frame.columns]
         if missing:
             raise ValueError(f"frame for {table} lacks columns {missing}")
@@ -189,7 +196,7 @@ class Store:
             load_id = self.new_load(con, **provenance)
             frame["load_id"] = load_id
             try:
-                self._insert_frame(con, "observations", frame, OBSERVATION_COLUMNS)
+                self.insert_frame(con, "observations", frame, OBSERVATION_COLUMNS)
             except duckdb.ConstraintException as exc:
                 raise InputError(
                     f"observations clash with rows already in the store: {exc}",
@@ -202,17 +209,19 @@ class Store:
         frame = frame.assign(scheme=scheme)
         with self.transaction() as con:
             con.execute("DELETE FROM schemes WHERE scheme = ?", [scheme])
-            return self._insert_frame(con, "schemes", frame, SCHEME_COLUMNS)
+            return self.insert_frame(con, "schemes", frame, SCHEME_COLUMNS)
 
     def load_regions(self, frame: pd.DataFrame) -> int:
         """Upsert regions (columns :data:`REGION_COLUMNS`)."""
         with self.transaction() as con:
-            return self._insert_frame(con, "regions", frame, REGION_COLUMNS, replace=True)
+            return self.insert_frame(con, "regions", frame, REGION_COLUMNS, replace=True)
 
     def load_industries(self, frame: pd.DataFrame) -> int:
         """Upsert industries (columns :data:`INDUSTRY_COLUMNS`)."""
         with self.transaction() as con:
-            return self._insert_frame(con, "industries", frame, INDUSTRY_COLUMNS, replace=True)
+            return self.insert_frame(con, "industries", frame, INDUSTRY_COLUMNS, replace=True)
+
+    _insert_frame = insert_frame
 
     # -- reads -----------------------------------------------------------------------------
     def schemes(self) -> list[str]:
