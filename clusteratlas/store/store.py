@@ -105,7 +105,7 @@ class Store:
         else:
             self.con.execute("COMMIT")
 
-    def _insert_frame(
+    def insert_frame(
         self,
         con: duckdb.DuckDBPyConnection,
         table: str,
