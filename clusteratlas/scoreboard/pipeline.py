@@ -1,0 +1,436 @@
+"""The scoreboard pipeline: named, parameterised, logged steps that can be regenerated.
+
+Steps, in order (each one's parameters in :data:`DEFAULTS`):
+
+``screen`` → ``denominate`` → ``impute`` → ``treat`` → ``normalise`` → ``weight`` →
+``aggregate``.
+
+:class:`Pipeline` holds a framework and the parameters; :meth:`Pipeline.run` takes a
+:class:`ScoreboardData` and returns a :class:`PipelineRun` with every intermediate data set
+(``raw``, ``denominated``, ``imputed``, ``treated``, ``normalised``, ``aggregated``), the log
+of what each step did, and the scores table. Like COINr's ``Log`` + ``Regen()``, a run can be
+regenerated with changed parameters (:meth:`PipelineRun.regen`) and the provenance JSON
+written beside a result holds everything needed to redo it (:func:`regenerate`).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from clusteratlas.errors import InputError
+from clusteratlas.scoreboard import tables
+from clusteratlas.scoreboard.aggregate import aggregate_tree
+from clusteratlas.scoreboard.denominate import denominate_panel
+from clusteratlas.scoreboard.framework import Framework, framework_from_dict
+from clusteratlas.scoreboard.impute import impute_panel
+from clusteratlas.scoreboard.normalise import normalise_panel
+from clusteratlas.scoreboard.screen import screen_indicators, screen_units
+from clusteratlas.scoreboard.treat import treat_panel
+from clusteratlas.scoreboard.weights import balance_weights, effective_weights
+
+STEPS = ("screen", "denominate", "impute", "treat", "normalise", "weight", "aggregate")
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "screen": {"min_unit_share": 0.0, "min_indicator_share": 0.0},
+    "denominate": {"enabled": True},
+    "impute": {"method": "none", "max_gap": None},
+    "treat": {
+        "method": "none",
+        "scope": "year",
+        "winmax": 5,
+        "skew_max": 2.0,
+        "kurt_max": 3.5,
+        "sd_k": 3.0,
+        "ris_skew_max": 1.0,
+    },
+    "normalise": {
+        "method": "minmax",
+        "scope": "year",
+        "range": [0.0, 100.0],
+        "mean_sd": [0.0, 1.0],
+        "reference": None,
+        "cap": False,
+    },
+    "weight": {"method": "given"},
+    "aggregate": {"method": None, "override": False, "min_share": 0.5, "p": None},
+}
+
+
+@dataclass
+class ScoreboardData:
+    """Inputs of a run: long indicator values plus optional denominators and groups."""
+
+    values: pd.DataFrame
+    denominators: pd.DataFrame | None = None
+    groups: pd.Series | None = None
+    inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def from_files(
+        cls,
+        data: str | Path,
+        denominators: str | Path | None = None,
+        groups: str | Path | None = None,
+    ) -> ScoreboardData:
+        """Read the CSV inputs (strictly; see :mod:`.tables`) and note their sha256."""
+        values = tables.read_data_csv(data)
+        inputs = {
+            "data": {"path": str(data), "sha256": tables.sha256_of(data), "rows": len(values)}
+        }
+        den = grp = None
+        if denominators is not None:
+            den = tables.read_denominators_csv(denominators)
+            inputs["denominators"] = {
+                "path": str(denominators),
+                "sha256": tables.sha256_of(denominators),
+            }
+        if groups is not None:
+            grp = tables.read_groups_csv(groups)
+            inputs["groups"] = {"path": str(groups), "sha256": tables.sha256_of(groups)}
+        return cls(values, den, grp, inputs)
+
+    @property
+    def label(self) -> str:
+        return self.inputs.get("data", {}).get("path", "data")
+
+
+def _merge(params: Mapping[str, Mapping[str, Any]] | None) -> dict[str, dict[str, Any]]:
+    merged = copy.deepcopy(DEFAULTS)
+    for step, values in (params or {}).items():
+        if step not in merged:
+            raise InputError(
+                f"unknown pipeline step {step!r}; steps are {', '.join(STEPS)}", parameter=step
+            )
+        for key, value in values.items():
+            if key not in merged[step]:
+                raise InputError(
+                    f"step {step!r} has no parameter {key!r}", parameter=f"{step}.{key}"
+                )
+            merged[step][key] = value
+    return merged
+
+
+class Pipeline:
+    """A framework plus the parameters of every step (see :data:`DEFAULTS`)."""
+
+    def __init__(
+        self,
+        framework: Framework,
+        params: Mapping[str, Mapping[str, Any]] | None = None,
+        years: list[int] | None = None,
+        unknown_indicators: str = "error",
+    ) -> None:
+        self.framework = framework
+        self.params = _merge(params)
+        self.years = None if years is None else [int(y) for y in years]
+        self.unknown_indicators = unknown_indicators
+
+    def regen(self, **changes: Mapping[str, Any]) -> Pipeline:
+        """A copy with some step parameters changed, e.g. ``regen(treat={"winmax": 6})``."""
+        params = copy.deepcopy(self.params)
+        for step, values in changes.items():
+            params.setdefault(step, {}).update(values)
+        return Pipeline(self.framework, params, self.years, self.unknown_indicators)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "params": copy.deepcopy(self.params),
+            "years": self.years,
+            "framework": self.framework.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Pipeline:
+        return cls(framework_from_dict(data["framework"]), data.get("params"), data.get("years"))
+
+    # -- running ---------------------------------------------------------------------------
+    def _check_inputs(self, data: ScoreboardData) -> pd.DataFrame:
+        values = data.values
+        fw = self.framework
+        known = set(fw.indicator_codes)
+        unknown = ~values["indicator"].isin(known)
+        if unknown.any() and self.unknown_indicators == "error":
+            i = int(np.flatnonzero(unknown.to_numpy())[0])
+            raise InputError(
+                f"unknown indicator {values['indicator'].iloc[i]!r}: "
+                f"not in framework {fw.file or fw.name!r}",
+                file=data.label,
+                line=i + 2,
+                column="indicator",
+            )
+        values = values[~unknown]
+        have = set(values.loc[values["value"].notna(), "indicator"])
+        for node in fw.indicators:
+            if node.covered and node.code not in have:
+                raise InputError(
+                    f"framework indicator {node.path} ({node.code}) has no data in {data.label}",
+                    file=fw.file,
+                    line=node.line,
+                )
+        return values
+
+    def run(self, data: ScoreboardData) -> PipelineRun:
+        """Run every step on ``data`` and return the :class:`PipelineRun`."""
+        P, fw = self.params, self.framework
+        values = self._check_inputs(data)
+        codes = [n.code for n in fw.indicators if n.covered]
+        log: list[dict[str, Any]] = []
+        raw = values.pivot(index=["year", "region"], columns="indicator", values="value")
+        grid = pd.MultiIndex.from_product(
+            [
+                sorted(raw.index.get_level_values("year").unique()),
+                sorted(raw.index.get_level_values("region").unique()),
+            ],
+            names=["year", "region"],
+        )
+        raw = raw.reindex(index=grid, columns=codes).astype(float)
+        if self.years is not None:
+            absent = sorted(set(self.years) - set(grid.get_level_values("year")))
+            if absent:
+                raise InputError(f"year(s) {absent} not in the data", parameter="--year")
+        scored_years = self.years or sorted(set(grid.get_level_values("year")))
+
+        # screen
+        s = P["screen"]
+        drop_ind, coverage = screen_indicators(raw, float(s["min_indicator_share"]), scored_years)
+        if drop_ind:
+            fw = fw.without_indicators(drop_ind)
+            codes = [c for c in codes if c not in drop_ind]
+        screened, dropped_units = screen_units(raw[codes], float(s["min_unit_share"]))
+        log.append(
+            _entry(
+                "screen",
+                s,
+                {"indicators_dropped": drop_ind, "units_dropped": len(dropped_units)},
+                {"coverage": coverage, "units_dropped": dropped_units},
+            )
+        )
+
+        # denominate
+        spec = {
+            n.code: (n.denominator, n.scale)
+            for n in fw.indicators
+            if n.denominator and n.code in codes
+        }
+        if P["denominate"]["enabled"]:
+            den_file = data.inputs.get("denominators", {}).get("path")
+            denominated, den_summary = denominate_panel(
+                screened, spec, data.denominators, file=den_file
+            )
+        else:
+            denominated, den_summary = screened.copy(), pd.DataFrame()
+        log.append(
+            _entry(
+                "denominate",
+                P["denominate"],
+                {"indicators": len(spec) if P["denominate"]["enabled"] else 0},
+                {"summary": den_summary},
+            )
+        )
+
+        # impute
+        im = P["impute"]
+        if not str(im["method"]).startswith("panel-"):  # no cross-sectional filling of empty rows
+            keep = ~denominated.isna().all(axis=1)
+            denominated, screened = denominated[keep], screened[keep]
+        imputed, imp_summary = impute_panel(denominated, im["method"], data.groups, im["max_gap"])
+        empty = imputed.isna().all(axis=1)
+        imputed, denominated, screened = imputed[~empty], denominated[~empty], screened[~empty]
+        log.append(
+            _entry(
+                "impute",
+                im,
+                {
+                    "imputed": int(imp_summary["imputed"].sum()),
+                    "still_missing": int(imputed.isna().sum().sum()),
+                    "empty_units_dropped": int(empty.sum()),
+                },
+                {"summary": imp_summary},
+            )
+        )
+
+        # treat
+        t = P["treat"]
+        treat_params = {k: t[k] for k in ("winmax", "skew_max", "kurt_max", "sd_k", "ris_skew_max")}
+        treated, t_summary, t_flags = treat_panel(imputed, t["method"], t["scope"], **treat_params)
+        n_w = int((t_summary["low"] + t_summary["high"]).sum()) if len(t_summary) else 0
+        log.append(
+            _entry(
+                "treat",
+                t,
+                {
+                    "points_winsorised": n_w,
+                    "transformed": int((~t_summary["treatment"].isin(["none", "winsorised"])).sum())
+                    if len(t_summary)
+                    else 0,
+                },
+                {"summary": t_summary},
+            )
+        )
+
+        # normalise
+        nm = P["normalise"]
+        inds = {n.code: n for n in fw.indicators if n.code in codes}
+        normalised = normalise_panel(
+            treated,
+            {c: inds[c].direction for c in codes},
+            nm["method"],
+            nm["scope"],
+            targets={c: inds[c].target for c in codes},
+            goalposts_by={c: inds[c].goalposts for c in codes},
+            reference=nm["reference"],
+            range=tuple(nm["range"]),
+            mean_sd=tuple(nm["mean_sd"]),
+            cap=bool(nm["cap"]),
+        )
+        log.append(_entry("normalise", nm, {"indicators": len(codes)}))
+
+        # weight
+        ag = P["aggregate"]
+        w_details = pd.DataFrame()
+        if P["weight"]["method"] == "balanced":
+            fw, w_details = balance_weights(
+                _years(normalised, scored_years), fw, ag["method"], float(ag["min_share"])
+            )
+        elif P["weight"]["method"] != "given":
+            raise InputError("weight method must be 'given' or 'balanced'", parameter="weight")
+        eff = effective_weights(fw)
+        log.append(
+            _entry(
+                "weight",
+                P["weight"],
+                {"nodes": len(eff)},
+                {
+                    "effective": eff.rename("effective_weight").rename_axis("node").reset_index(),
+                    "balanced": w_details,
+                },
+            )
+        )
+
+        # aggregate
+        aggregated = aggregate_tree(
+            normalised,
+            fw,
+            ag["method"],
+            override=bool(ag["override"]),
+            min_share=float(ag["min_share"]),
+            p=ag["p"],
+        )
+        log.append(_entry("aggregate", ag, {"nodes": len(fw.aggregates_bottom_up())}))
+
+        stages = {
+            "raw": screened,
+            "denominated": denominated,
+            "imputed": imputed,
+            "treated": treated,
+            "normalised": normalised,
+            "aggregated": aggregated,
+        }
+        stages = {k: _years(v, scored_years) for k, v in stages.items()}
+        flags = _years(t_flags, scored_years)
+        return PipelineRun(self, fw, data, stages, log, flags)
+
+
+def _years(frame: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    return frame[frame.index.get_level_values("year").isin(years)]
+
+
+def _entry(
+    step: str,
+    params: Mapping[str, Any],
+    summary: dict[str, Any],
+    details: dict[str, pd.DataFrame] | None = None,
+) -> dict[str, Any]:
+    return {"step": step, "params": dict(params), "summary": summary, "details": details or {}}
+
+
+def rank_desc(scores: pd.DataFrame) -> pd.DataFrame:
+    """Ranks per year and column: 1 = highest score, ties share the best rank, NaN unranked."""
+    return scores.groupby(level="year").rank(ascending=False, method="min", na_option="keep")
+
+
+@dataclass
+class PipelineRun:
+    """The outcome of :meth:`Pipeline.run`: stages, log, scores and provenance."""
+
+    pipeline: Pipeline
+    framework: Framework
+    data: ScoreboardData
+    stages: dict[str, pd.DataFrame]
+    log: list[dict[str, Any]]
+    treatment_flags: pd.DataFrame
+
+    @property
+    def aggregated(self) -> pd.DataFrame:
+        return self.stages["aggregated"]
+
+    def step(self, name: str) -> dict[str, Any]:
+        return next(e for e in self.log if e["step"] == name)
+
+    def ranks(self) -> pd.DataFrame:
+        return rank_desc(self.aggregated)
+
+    def scores(self) -> pd.DataFrame:
+        """Long table ``region, year, node, level, score, rank`` (the CLI output)."""
+        agg = self.aggregated
+        ranks = rank_desc(agg)
+        nodes = [n for n in self.framework.covered_nodes() if n.code in agg.columns]
+        order = {n.code: i for i, n in enumerate(nodes)}
+        long = agg[[n.code for n in nodes]].stack(future_stack=True).rename("score").reset_index()
+        long.columns = ["year", "region", "node", "score"]
+        long["rank"] = ranks[[n.code for n in nodes]].stack(future_stack=True).to_numpy()
+        long["level"] = long["node"].map({n.code: n.level for n in nodes})
+        long["_o"] = long["node"].map(order)
+        long = long.sort_values(["year", "_o", "rank", "region"], na_position="last")
+        return long[["region", "year", "node", "level", "score", "rank"]].reset_index(drop=True)
+
+    def regen(self, **changes: Mapping[str, Any]) -> PipelineRun:
+        """Re-run on the same data with some parameters changed (COINr ``Regen``)."""
+        return self.pipeline.regen(**changes).run(self.data)
+
+    def provenance(self) -> dict[str, Any]:
+        """Everything needed to say how the result was made and to redo it."""
+        return {
+            "tool": "clusteratlas scoreboard",
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "framework_sha256": self.pipeline.framework.digest(),
+            "framework_file": self.pipeline.framework.file,
+            "inputs": self.data.inputs,
+            "pipeline": self.pipeline.to_dict(),
+            "log": [
+                {"step": e["step"], "params": e["params"], "summary": e["summary"]}
+                for e in self.log
+            ],
+            "treatment": self.step("treat")["details"]["summary"].to_dict("records"),
+        }
+
+
+def regenerate(sidecar: str | Path, **changes: Mapping[str, Any]) -> PipelineRun:
+    """Redo a run from its provenance JSON (inputs re-read; sha256 checked), optionally changed."""
+    import json
+
+    sidecar = Path(sidecar)
+    prov = json.loads(sidecar.read_text(encoding="utf-8"))
+    inputs = prov.get("inputs", {})
+    for name, info in inputs.items():
+        path = Path(info["path"])
+        if not path.is_file():
+            raise InputError(f"input {name} is gone: {path}", file=sidecar)
+        if info.get("sha256") and tables.sha256_of(path) != info["sha256"]:
+            raise InputError(
+                f"input {name} changed since the run (sha256 differs): {path}", file=sidecar
+            )
+    data = ScoreboardData.from_files(
+        inputs["data"]["path"],
+        inputs.get("denominators", {}).get("path"),
+        inputs.get("groups", {}).get("path"),
+    )
+    pipe = Pipeline.from_dict(prov["pipeline"])
+    return pipe.regen(**changes).run(data) if changes else pipe.run(data)

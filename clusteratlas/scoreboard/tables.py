@@ -1,0 +1,221 @@
+"""Scoreboard input and output tables: strict CSV readers and atomic writers.
+
+Input formats (header required, extra columns ignored, gzip accepted):
+
+* data: ``region, year, indicator, value`` — one row per key; an empty value (or ``NA``,
+  ``:``) is a missing value, never zero;
+* denominators: ``region, year, denominator, value``;
+* groups: ``region, group`` (for group-wise imputation);
+* structure: ``region`` plus numeric columns (structural variables for default peers).
+
+Every problem is an :class:`~clusteratlas.errors.InputError` naming the file, the line
+(header = line 1) and the column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from clusteratlas.errors import InputError
+
+MISSING = {"", "NA", "N/A", "NaN", "nan", "null", "NULL", ":"}
+DATA_COLUMNS = ("region", "year", "indicator", "value")
+DENOMINATOR_COLUMNS = ("region", "year", "denominator", "value")
+GROUP_COLUMNS = ("region", "group")
+
+
+def _read_text_table(path: str | Path, required: Sequence[str]) -> pd.DataFrame:
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("file not found", file=path)
+    try:
+        frame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, na_filter=False, skipinitialspace=True
+        )
+    except pd.errors.EmptyDataError:
+        raise InputError("file is empty (a header line is required)", file=path) from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot parse as CSV ({str(exc).splitlines()[0]})", file=path) from None
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"missing column(s) {', '.join(missing)}; found {', '.join(frame.columns)}",
+            file=path,
+            line=1,
+        )
+    for c in required:
+        frame[c] = frame[c].astype(str).str.strip()
+    return frame
+
+
+def _numbers(frame: pd.DataFrame, column: str, path: Path, *, allow_missing: bool) -> np.ndarray:
+    text = frame[column]
+    missing = text.isin(MISSING)
+    values = pd.to_numeric(text.where(~missing, None), errors="coerce").to_numpy(dtype=float)
+    bad = ~missing.to_numpy() & ~np.isfinite(values)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"not a number: {text.iloc[i]!r}", file=path, line=i + 2, column=column)
+    if not allow_missing and missing.any():
+        i = int(np.flatnonzero(missing.to_numpy())[0])
+        raise InputError("value is required", file=path, line=i + 2, column=column)
+    return values
+
+
+def _years(frame: pd.DataFrame, path: Path) -> np.ndarray:
+    years = _numbers(frame, "year", path, allow_missing=False)
+    frac = years != np.round(years)
+    if frac.any():
+        i = int(np.flatnonzero(frac)[0])
+        raise InputError(
+            f"year must be an integer, got {frame['year'].iloc[i]!r}",
+            file=path,
+            line=i + 2,
+            column="year",
+        )
+    return years.astype(int)
+
+
+def _no_empty(frame: pd.DataFrame, columns: Sequence[str], path: Path) -> None:
+    for c in columns:
+        empty = frame[c].isin(MISSING).to_numpy()
+        if empty.any():
+            i = int(np.flatnonzero(empty)[0])
+            raise InputError("value is required", file=path, line=i + 2, column=c)
+
+
+def _no_duplicates(frame: pd.DataFrame, key: Sequence[str], path: Path) -> None:
+    dup = frame.duplicated(list(key), keep=False).to_numpy()
+    if dup.any():
+        lines = (np.flatnonzero(dup) + 2)[:2]
+        first = frame.iloc[int(lines[0]) - 2]
+        what = ", ".join(f"{k}={first[k]}" for k in key)
+        raise InputError(
+            f"duplicate key ({what}) on lines {lines[0]} and {lines[1]}",
+            file=path,
+            line=int(lines[1]),
+        )
+
+
+def read_long_table(path: str | Path, key_column: str) -> pd.DataFrame:
+    """Read a ``region, year, <key_column>, value`` file (data or denominators).
+
+    Returns a frame with exactly these four columns (``year`` int, ``value`` float, NaN for
+    missing) in file order.
+    """
+    path = Path(path)
+    cols = ("region", "year", key_column, "value")
+    frame = _read_text_table(path, cols)
+    _no_empty(frame, ("region", key_column), path)
+    out = pd.DataFrame(
+        {
+            "region": frame["region"].to_numpy(dtype=object),
+            "year": _years(frame, path),
+            key_column: frame[key_column].to_numpy(dtype=object),
+            "value": _numbers(frame, "value", path, allow_missing=True),
+        }
+    )
+    _no_duplicates(out, ("region", "year", key_column), path)
+    return out
+
+
+def read_data_csv(path: str | Path) -> pd.DataFrame:
+    """Indicator data ``region, year, indicator, value`` (see module docs)."""
+    return read_long_table(path, "indicator")
+
+
+def read_denominators_csv(path: str | Path) -> pd.DataFrame:
+    """Denominators ``region, year, denominator, value``."""
+    return read_long_table(path, "denominator")
+
+
+def read_groups_csv(path: str | Path) -> pd.Series:
+    """Groups ``region, group`` → a Series indexed by region (one group per region)."""
+    path = Path(path)
+    frame = _read_text_table(path, GROUP_COLUMNS)
+    _no_empty(frame, GROUP_COLUMNS, path)
+    _no_duplicates(frame, ("region",), path)
+    return pd.Series(
+        frame["group"].to_numpy(dtype=object),
+        index=frame["region"].to_numpy(dtype=object),
+        name="group",
+    )
+
+
+def read_structure_csv(path: str | Path) -> pd.DataFrame:
+    """Structural variables: ``region`` plus numeric columns → frame indexed by region."""
+    path = Path(path)
+    frame = _read_text_table(path, ("region",))
+    _no_empty(frame, ("region",), path)
+    _no_duplicates(frame, ("region",), path)
+    out = pd.DataFrame(index=pd.Index(frame["region"].to_numpy(dtype=object), name="region"))
+    for c in frame.columns:
+        if c != "region":
+            out[c] = _numbers(frame, c, path, allow_missing=True)
+    if out.shape[1] == 0:
+        raise InputError("needs at least one numeric column besides region", file=path, line=1)
+    return out
+
+
+def parse_region_list(text: str | None, parameter: str, limit: int | None = None) -> list[str]:
+    """``"R1,R2"`` → ``['R1', 'R2']``; more than ``limit`` codes is an error."""
+    if not text:
+        return []
+    codes = [c.strip() for c in text.split(",") if c.strip()]
+    if limit is not None and len(codes) > limit:
+        raise InputError(f"at most {limit} regions allowed, got {len(codes)}", parameter=parameter)
+    if len(set(codes)) != len(codes):
+        raise InputError("a region is listed twice", parameter=parameter)
+    return codes
+
+
+# -- writing ---------------------------------------------------------------------------------
+def sha256_of(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _atomic_write(path: Path, write: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            write(fh)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_csv_atomic(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write a CSV through a temporary file and ``os.replace`` (never half-written)."""
+    _atomic_write(Path(path), lambda fh: frame.to_csv(fh, index=False, float_format="%.10g"))
+
+
+def write_json_atomic(data: Any, path: str | Path) -> None:
+    """Write JSON atomically (indent 2, non-JSON values via ``str``)."""
+    _atomic_write(Path(path), lambda fh: fh.write(json.dumps(data, indent=2, default=str) + "\n"))
+
+
+def write_text_atomic(text: str, path: str | Path) -> None:
+    _atomic_write(Path(path), lambda fh: fh.write(text))
+
+
+def provenance_path(out: str | Path) -> Path:
+    """The sidecar of an output file: ``scores.csv`` → ``scores.provenance.json``."""
+    out = Path(out)
+    stem = out.name[: -len(".csv")] if out.name.endswith(".csv") else out.name
+    return out.with_name(stem + ".provenance.json")
