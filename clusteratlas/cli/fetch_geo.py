@@ -90,9 +90,14 @@ def register_fetch(group: typer.Typer) -> None:
             console.status(f"fetching {spec.name}…"),
         ):
             res = load_gisco(
-                s, spec, base_url=base, client=client, cache=Cache(cache), offline=offline,
+                s,
+                spec,
+                base_url=base,
+                client=client,
+                cache=Cache(cache),
+                offline=offline,
                 refresh=refresh,
-            )  # fmt: skip
+            )
         t = Table(title=f"{spec.name} — {ATTRIBUTION}", show_header=False)
         t.add_column("what", style="bold")
         t.add_column("value", overflow="fold")
@@ -106,4 +111,67 @@ def register_fetch(group: typer.Typer) -> None:
             ("load id", res.load_id or ""),
         ]:
             t.add_row(k, v)
+        console.print(t)
+
+    @group.command("census")
+    def fetch_census(
+        year: int = typer.Option(..., "--year", help="CBP reference year (2012 or later)."),
+        geo: str = typer.Option("county", "--geo", help="state, county or msa."),
+        via: str = typer.Option(
+            "auto",
+            "--via",
+            help="files (bulk zip), api (Census Data API) or auto "
+            "(files up to 2016, which carry the size class of withheld cells; api from 2017).",
+        ),
+        api_key: str | None = typer.Option(
+            None, "--api-key", help=f"Census API key (default ${CENSUS_KEY_ENV}); never stored."
+        ),
+        base_url: str | None = typer.Option(
+            None,
+            "--base-url",
+            help="Host serving both the API paths (/data/...) and the file "
+            "paths (/programs-surveys/...), e.g. a mirror or test server.",
+        ),
+        concordance: Path | None = typer.Option(
+            None, "--concordance", help="NAICS 2017 -> 2012 concordance CSV (default: shared data)."
+        ),
+        store: Path | None = StoreOption,
+        cache: Path | None = CacheOption,
+        offline: bool = OfflineOption,
+        refresh: bool = RefreshOption,
+        timeout: float = TimeoutOption,
+        retries: int = RetriesOption,
+    ) -> None:
+        """Download County Business Patterns into the store (bridged to NAICS 2012)."""
+        from clusteratlas.sources.cache import Cache
+        from clusteratlas.sources.census import API_URL, FILES_URL, load_census, summary_frame
+        from clusteratlas.store import Store
+
+        api = _base(base_url, CENSUS_API_ENV, API_URL)
+        files = _base(base_url, CENSUS_FILES_ENV, FILES_URL)
+        key = api_key or os.environ.get(CENSUS_KEY_ENV) or None
+        with (
+            _client(offline, refresh, timeout, retries) as client,
+            Store(store_path(store)) as s,
+            console.status(f"fetching CBP {year} {geo}…"),
+        ):
+            res = load_census(
+                s,
+                year,
+                geo,
+                via=via,
+                api_key=key,
+                api_url=api,
+                files_url=files,
+                client=client,
+                cache=Cache(cache),
+                offline=offline,
+                refresh=refresh,
+                concordance=concordance,
+            )
+        t = Table(title="County Business Patterns — Source: U.S. Census Bureau", show_header=False)
+        t.add_column("what", style="bold")
+        t.add_column("value", overflow="fold")
+        for row in summary_frame(res).itertuples(index=False):
+            t.add_row(row.what, row.value)
         console.print(t)

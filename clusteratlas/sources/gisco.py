@@ -180,7 +180,7 @@ def download_nuts(
     client, cache = _client_cache(client, cache)
     request = Request(spec.url(base_url), fmt="geojson", api="gisco-distribution-v2")
 
-    def validate(path: Path) -> None:
+    def validate(path: Path, _fetched: object = None) -> None:
         regions_from_geojson(read_geojson(path, source=request.url), spec.year, source=request.url)
 
     return fetch(

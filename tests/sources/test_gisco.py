@@ -95,8 +95,9 @@ def test_file_names_and_parameter_errors():
 def test_load_real_files_into_store(gisco, store, tmp_path, year, scale, level, n, levels):
     cache = Cache(tmp_path / "cache")
     with _client() as c:
-        res = load_gisco(store, nuts_file(year, scale, "4326", level), base_url=gisco.url,
-                         client=c, cache=cache)  # fmt: skip
+        res = load_gisco(
+            store, nuts_file(year, scale, "4326", level), base_url=gisco.url, client=c, cache=cache
+        )
     assert res.regions == n and res.by_level == levels and not res.from_cache
     got = store.query("SELECT * FROM regions WHERE system='NUTS' AND version=?", [year])
     assert len(got) == n
@@ -111,8 +112,13 @@ def test_load_real_files_into_store(gisco, store, tmp_path, year, scale, level, 
 
 def test_uk_parents_and_names(gisco, store, tmp_path):
     with _client() as c:
-        load_gisco(store, nuts_file("2016", "60M", "4326", None), base_url=gisco.url, client=c,
-                   cache=Cache(tmp_path / "c"))  # fmt: skip
+        load_gisco(
+            store,
+            nuts_file("2016", "60M", "4326", None),
+            base_url=gisco.url,
+            client=c,
+            cache=Cache(tmp_path / "c"),
+        )
     r = store.query("SELECT code, parent, level, country FROM regions WHERE version='2016'")
     r = r.set_index("code")
     assert r.loc["UKN10", "parent"] == "UKN0"  # not the prefix UKN1
@@ -164,8 +170,10 @@ def test_not_geojson_is_refused_and_not_cached(fake_server, store, tmp_path):
 
 
 def test_regions_from_geojson_checks_levels():
-    doc = {"type": "FeatureCollection", "features": [
-        {"properties": {"NUTS_ID": "DE1", "LEVL_CODE": 2, "NUTS_NAME": "x"}}]}  # fmt: skip
+    doc = {
+        "type": "FeatureCollection",
+        "features": [{"properties": {"NUTS_ID": "DE1", "LEVL_CODE": 2, "NUTS_NAME": "x"}}],
+    }
     with pytest.raises(InputError, match="level"):
         regions_from_geojson(doc, "2021", source="t.geojson")
 
