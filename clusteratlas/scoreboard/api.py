@@ -18,11 +18,11 @@ from clusteratlas.errors import InputError
 from clusteratlas.scoreboard import tables
 from clusteratlas.scoreboard.framework import Framework, load_framework
 from clusteratlas.scoreboard.pipeline import Pipeline, PipelineRun, ScoreboardData
+from clusteratlas.scoreboard.sensitivity import run_sensitivity
 from clusteratlas.scoreboard.uncertainty import (
     UncertaintyResult,
     UncertaintySpec,
     prepare,
-    run_sensitivity,
     run_uncertainty,
     uncertainty_columns,
 )

@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from clusteratlas.scoreboard.framework import Framework, framework_from_dict
 from clusteratlas.scoreboard.impute import impute_panel
 from clusteratlas.scoreboard.normalise import normalise_panel
 from clusteratlas.scoreboard.screen import screen_indicators, screen_units
+from clusteratlas.scoreboard.tables import ScoreboardData
 from clusteratlas.scoreboard.treat import treat_panel
 from clusteratlas.scoreboard.weights import balance_weights, effective_weights
 
@@ -61,44 +62,6 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "weight": {"method": "given"},
     "aggregate": {"method": None, "override": False, "min_share": 0.5, "p": None},
 }
-
-
-@dataclass
-class ScoreboardData:
-    """Inputs of a run: long indicator values plus optional denominators and groups."""
-
-    values: pd.DataFrame
-    denominators: pd.DataFrame | None = None
-    groups: pd.Series | None = None
-    inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    @classmethod
-    def from_files(
-        cls,
-        data: str | Path,
-        denominators: str | Path | None = None,
-        groups: str | Path | None = None,
-    ) -> ScoreboardData:
-        """Read the CSV inputs (strictly; see :mod:`.tables`) and note their sha256."""
-        values = tables.read_data_csv(data)
-        inputs = {
-            "data": {"path": str(data), "sha256": tables.sha256_of(data), "rows": len(values)}
-        }
-        den = grp = None
-        if denominators is not None:
-            den = tables.read_denominators_csv(denominators)
-            inputs["denominators"] = {
-                "path": str(denominators),
-                "sha256": tables.sha256_of(denominators),
-            }
-        if groups is not None:
-            grp = tables.read_groups_csv(groups)
-            inputs["groups"] = {"path": str(groups), "sha256": tables.sha256_of(groups)}
-        return cls(values, den, grp, inputs)
-
-    @property
-    def label(self) -> str:
-        return self.inputs.get("data", {}).get("path", "data")
 
 
 def _merge(params: Mapping[str, Mapping[str, Any]] | None) -> dict[str, dict[str, Any]]:

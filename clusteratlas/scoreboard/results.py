@@ -265,7 +265,7 @@ def default_peers(
         profile,
         weights,
     )
-    d = d.dropna()
+    d = d.dropna().round(12)  # equal distances (up to float noise) fall back to the code order
     return list(d.to_frame("d").assign(code=d.index).sort_values(["d", "code"]).index[:k])
 
 

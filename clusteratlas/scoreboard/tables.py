@@ -19,6 +19,7 @@ import json
 import os
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -219,3 +220,39 @@ def provenance_path(out: str | Path) -> Path:
     out = Path(out)
     stem = out.name[: -len(".csv")] if out.name.endswith(".csv") else out.name
     return out.with_name(stem + ".provenance.json")
+
+
+@dataclass
+class ScoreboardData:
+    """Inputs of a run: long indicator values plus optional denominators and groups."""
+
+    values: pd.DataFrame
+    denominators: pd.DataFrame | None = None
+    groups: pd.Series | None = None
+    inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def from_files(
+        cls,
+        data: str | Path,
+        denominators: str | Path | None = None,
+        groups: str | Path | None = None,
+    ) -> ScoreboardData:
+        """Read the CSV inputs (strictly; see :mod:`.tables`) and note their sha256."""
+        values = read_data_csv(data)
+        inputs = {"data": {"path": str(data), "sha256": sha256_of(data), "rows": len(values)}}
+        den = grp = None
+        if denominators is not None:
+            den = read_denominators_csv(denominators)
+            inputs["denominators"] = {
+                "path": str(denominators),
+                "sha256": sha256_of(denominators),
+            }
+        if groups is not None:
+            grp = read_groups_csv(groups)
+            inputs["groups"] = {"path": str(groups), "sha256": sha256_of(groups)}
+        return cls(values, den, grp, inputs)
+
+    @property
+    def label(self) -> str:
+        return self.inputs.get("data", {}).get("path", "data")

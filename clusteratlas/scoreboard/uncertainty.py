@@ -5,14 +5,14 @@ treatment, normalisation, aggregation (discrete) — and perturbs every node wei
 uniform factor ``1 ± weight_noise``. The result of many draws is a distribution of ranks per
 region and node (median, 5th and 95th percentile: :func:`run_uncertainty`), and variance-based
 sensitivity indices of each choice on the mean absolute rank shift of the index
-(:func:`run_sensitivity`: Saltelli 2010 first-order and Jansen 1999 total-effect estimators).
+(:func:`.sensitivity.run_sensitivity`: Saltelli 2010 first-order and Jansen 1999 total-effect
+estimators).
 
-Fast path (:class:`Prepared`, :func:`evaluate`): the few combinations of imputation ×
-treatment × normalisation are computed once with the real pipeline; per draw only the weights
-and the aggregation change, so a chunk of draws is aggregated level by level with batched
-numpy (``np.add.reduceat`` over children grouped by parent) and ranked with one ``argsort``
-per node. Ranks are accumulated as exact integer histograms, so percentiles cost nothing per
-draw. :func:`evaluate_naive` does the same draws one by one through :meth:`Pipeline.run`;
+Fast path (:func:`prepare`, :func:`.montecarlo.evaluate`): the few combinations of imputation
+× treatment × normalisation are computed once with the real pipeline; per draw only the
+weights and the aggregation change, so chunks of draws are aggregated level by level with
+batched numpy and ranked with one sort per node. Ranks are accumulated as exact integer
+histograms, so percentiles cost nothing per draw. :func:`evaluate_naive` does the same draws one by one through :meth:`Pipeline.run`;
 the two agree exactly and the benchmark reports their speed side by side.
 
 References: Saisana, Saltelli & Tarantola (2005) *J. R. Stat. Soc. A* 168(2):307–323;
@@ -23,16 +23,16 @@ Commun.* 117:35–43; COINr ``get_sensitivity`` (``SA_type = "UA"``/``"SA"``).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from clusteratlas.errors import InputError
-from clusteratlas.scoreboard.aggregate import copeland, node_method
+from clusteratlas.scoreboard.aggregate import node_method
+from clusteratlas.scoreboard.montecarlo import Draws, Prepared, evaluate, rank_batch
 from clusteratlas.scoreboard.pipeline import Pipeline, ScoreboardData
 
 CHOICES = ("impute", "treat", "normalise", "aggregate")
@@ -80,30 +80,6 @@ class UncertaintySpec:
             if full not in out:
                 out.append(full)
         return out
-
-
-@dataclass
-class Prepared:
-    """Everything the batched evaluation needs, computed once."""
-
-    regions: list[str]
-    nodes: list[str]  # indicators first (column order of X), then aggregates bottom-up
-    n_indicators: int
-    X: np.ndarray  # (combos, regions, indicators) normalised values
-    combos: list[tuple[int, int, int]]
-    alternatives: dict[str, list[dict[str, Any]]]
-    weights: np.ndarray  # nominal node weights, aligned with nodes
-    levels: list[dict[str, Any]]  # per aggregation level: parents, child index, starts
-    methods: list[list[tuple[str, float | None]]]  # per aggregate alternative: per aggregate node
-    min_share: float
-    year: int
-    pipeline: Pipeline
-    data: ScoreboardData
-    framework: Any = None
-    has_nan: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
-
-    def __post_init__(self) -> None:
-        self.XT = np.ascontiguousarray(self.X.transpose(2, 0, 1))  # (indicators, combos, regions)
 
 
 def prepare(
@@ -182,19 +158,6 @@ def prepare(
     )
 
 
-# -- draws -------------------------------------------------------------------------------------
-@dataclass
-class Draws:
-    """A table of draws: indices of the alternatives and the node weight multipliers."""
-
-    combo: np.ndarray  # (B,) index into Prepared.combos
-    agg: np.ndarray  # (B,)
-    wmult: np.ndarray  # (B, nodes)
-
-    def __len__(self) -> int:
-        return len(self.combo)
-
-
 def draws_from_uniforms(
     prep: Prepared, u_choice: np.ndarray, u_weight: np.ndarray, noise: float
 ) -> Draws:
@@ -211,151 +174,6 @@ def random_draws(prep: Prepared, n: int, noise: float, seed: int = 1) -> Draws:
     return draws_from_uniforms(
         prep, rng.random((n, len(CHOICES))), rng.random((n, len(prep.nodes))), noise
     )
-
-
-# -- batched evaluation -----------------------------------------------------------------------
-def _reduce(
-    kids: np.ndarray,
-    w: np.ndarray,
-    starts: np.ndarray,
-    nkids: np.ndarray,
-    method: str,
-    p: float | None,
-    min_share: float,
-    nan: bool,
-) -> np.ndarray:
-    """Aggregate children ``(C, B, N)`` into parents ``(P, B, N)`` with ``(C, B)`` weights.
-
-    Children are grouped by parent, so each weighted sum is one ``np.add.reduceat`` over
-    contiguous ``(B, N)`` slabs.
-    """
-    W = w[:, :, None]
-    mask = ~np.isnan(kids) if nan else None
-    den = (
-        np.add.reduceat(mask * W, starts, axis=0)
-        if nan
-        else np.add.reduceat(w, starts, axis=0)[:, :, None]
-    )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if method == "arithmetic":
-            v = np.where(mask, kids, 0.0) if nan else kids
-            out = np.add.reduceat(v * W, starts, axis=0) / den
-        elif method == "geometric" or (method == "generalised" and p == 0):
-            v = np.where(mask, kids, 1.0) if nan else kids
-            out = np.exp(np.add.reduceat(np.log(v) * W, starts, axis=0) / den)
-        elif method == "harmonic":
-            v = np.where(mask, kids, np.inf) if nan else kids
-            out = den / np.add.reduceat(W / v, starts, axis=0)
-        elif method == "generalised":
-            v = np.where(mask, kids, 0.0) if nan else kids
-            out = (np.add.reduceat(np.power(v, p) * W, starts, axis=0) / den) ** (1.0 / p)
-        else:
-            raise ValueError(method)
-    if nan:
-        cnt = np.add.reduceat(mask, starts, axis=0)
-        out[(cnt == 0) | (cnt / nkids[:, None, None] < min_share)] = np.nan
-    return out
-
-
-def _scores(prep: Prepared, combo: np.ndarray, agg: int, w: np.ndarray) -> np.ndarray:
-    """Scores ``(nodes, B, N)`` of draws sharing aggregation alternative ``agg`` (w: B × nodes)."""
-    B, N, K = len(combo), len(prep.regions), prep.n_indicators
-    V = np.empty((len(prep.nodes), B, N))
-    V[:K] = prep.XT[:, combo, :]
-    nan = bool(prep.has_nan[combo].any())
-    methods = prep.methods[agg]
-    wT = np.ascontiguousarray(w.T)
-    for lev in prep.levels:
-        parents = lev["parents"]
-        ch = lev["child"]
-        contiguous = ch.size and np.array_equal(ch, np.arange(ch[0], ch[0] + ch.size))
-        kids = V[ch[0] : ch[0] + ch.size] if contiguous else V[ch]
-        wk = wT[ch[0] : ch[0] + ch.size] if contiguous else wT[ch]
-        ms = [methods[i - K] for i in parents]
-        for m, p in sorted(set(ms), key=str):
-            sel = [j for j, mp in enumerate(ms) if mp == (m, p)]
-            if m == "copeland":
-                for j in sel:
-                    lo, hi = lev["starts"][j], lev["starts"][j] + lev["nkids"][j]
-                    for b in range(B):
-                        V[parents[j], b] = copeland(kids[lo:hi, b].T, wk[lo:hi, b], prep.min_share)
-                continue
-            out = _reduce(kids, wk, lev["starts"], lev["nkids"], m, p, prep.min_share, nan)
-            V[parents[sel]] = out[sel]
-    return V
-
-
-def rank_batch(scores: np.ndarray) -> np.ndarray:
-    """Ranks along the last axis, 1 = highest, ties share the best rank, NaN → 0 (unranked).
-
-    Exact and fast: each float is mapped to an order-preserving 64-bit integer, its lowest
-    ``ceil(log2 n)`` bits replaced by the column index, and the rows sorted with numpy's SIMD
-    integer sort; the index bits give the permutation. Rows where the truncation could have
-    swapped two values closer than 2⁻⁴³ (relative) are detected and re-sorted exactly. Ties
-    (equal values) then share the smallest rank.
-
-    Examples
-    --------
-    >>> rank_batch(np.array([[3.0, 5.0, 3.0, np.nan]])).tolist()
-    [[2, 1, 2, 0]]
-    """
-    nan = np.isnan(scores)
-    s = np.where(nan, -np.inf, scores) + 0.0  # + 0.0 turns -0.0 into 0.0
-    n = s.shape[-1]
-    flat = np.ascontiguousarray(s.reshape(-1, n))
-    bits = max(1, int(np.ceil(np.log2(max(n, 2)))))
-    low = np.int64((1 << bits) - 1)
-    i = flat.view(np.int64)
-    key = ~np.where(i < 0, i ^ np.int64(0x7FFFFFFFFFFFFFFF), i)  # descending order
-    packed = (key & ~low) | np.arange(n, dtype=np.int64)
-    packed.sort(axis=1)
-    order = packed & low
-    srt = np.take_along_axis(flat, order, axis=1)
-    bad = (srt[:, 1:] > srt[:, :-1]).any(axis=1)
-    if bad.any():
-        order[bad] = np.argsort(-flat[bad], axis=1, kind="stable")
-        srt[bad] = np.take_along_axis(flat[bad], order[bad], axis=1)
-    new = np.ones(flat.shape, bool)
-    new[:, 1:] = srt[:, 1:] != srt[:, :-1]
-    first = np.maximum.accumulate(np.where(new, np.arange(n), 0), axis=1).astype(np.int32) + 1
-    ranks = np.empty(flat.shape, dtype=np.int32)
-    np.put_along_axis(ranks, order, first, axis=1)
-    ranks = ranks.reshape(scores.shape)
-    ranks[nan] = 0
-    return ranks
-
-
-def evaluate(
-    prep: Prepared,
-    draws: Draws,
-    track: Sequence[int] | None = None,
-    chunk: int = 200,
-    workers: int = 2,
-    consume: Callable[[np.ndarray, np.ndarray], None] | None = None,
-) -> None:
-    """Evaluate draws in chunks; ``consume(draw_indices, ranks (tracked, b, N))`` gets each chunk.
-
-    Draws are grouped by aggregation alternative; chunks run on ``workers`` threads (numpy
-    releases the GIL in the heavy kernels).
-    """
-    track = np.arange(prep.n_indicators, len(prep.nodes)) if track is None else np.asarray(track)
-    jobs = []
-    for a in range(len(prep.methods)):
-        idx = np.flatnonzero(draws.agg == a)
-        jobs += [(a, idx[i : i + chunk]) for i in range(0, len(idx), chunk)]
-
-    def work(job: tuple[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        a, idx = job
-        w = prep.weights[None, :] * draws.wmult[idx]
-        V = _scores(prep, draws.combo[idx], a, w)
-        return idx, rank_batch(V[track])
-
-    wave = 2 * max(1, workers)  # bounded look-ahead keeps memory flat
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for start in range(0, len(jobs), wave):
-            for idx, ranks in pool.map(work, jobs[start : start + wave]):
-                if consume is not None:
-                    consume(idx, ranks)
 
 
 def nominal_ranks(prep: Prepared) -> np.ndarray:
@@ -470,90 +288,6 @@ def run_uncertainty(
         "rank_mean": mean.reshape(-1),
     }
     return UncertaintyResult(pd.DataFrame(rows), n, prep.alternatives, noise, prep.year)
-
-
-# -- sensitivity ------------------------------------------------------------------------------
-def sobol_indices(fA: np.ndarray, fB: np.ndarray, fAB: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    r"""First-order and total Sobol indices from a Saltelli design.
-
-    With :math:`V = \operatorname{Var}(f_A \cup f_B)`:
-    :math:`S_i = \tfrac{1}{N}\sum f_B (f_{AB_i} - f_A) / V` (Saltelli et al. 2010) and
-    :math:`S_{Ti} = \tfrac{1}{2N}\sum (f_A - f_{AB_i})^2 / V` (Jansen 1999). ``fAB`` is
-    (factors, N).
-
-    Examples
-    --------
-    >>> a = np.array([0.0, 1, 0, 1]); b = np.array([1.0, 0, 0, 1])
-    >>> s, st = sobol_indices(a, b, np.array([b]))  # f depends on this one factor only
-    >>> float(st[0]) > 0.9
-    True
-    """
-    V = np.var(np.concatenate([fA, fB]))
-    if V == 0:
-        return np.zeros(len(fAB)), np.zeros(len(fAB))
-    first = np.mean(fB[None, :] * (fAB - fA[None, :]), axis=1) / V
-    total = 0.5 * np.mean((fA[None, :] - fAB) ** 2, axis=1) / V
-    return first, total
-
-
-def run_sensitivity(
-    prep: Prepared, n_base: int, noise: float, seed: int = 1, n_boot: int = 200, workers: int = 2
-) -> pd.DataFrame:
-    """Sobol indices of each choice on the mean absolute rank shift of the index.
-
-    Factors: the discrete choices with more than one alternative, plus the weights (one group
-    of all node weights) when ``noise > 0``. Cost: ``n_base × (factors + 2)`` evaluations.
-    Returns factor, first_order, total and bootstrap 90 % intervals.
-    """
-    factors = [c for c in CHOICES if len(prep.alternatives[c]) > 1] + (
-        ["weights"] if noise > 0 else []
-    )
-    if not factors:
-        raise InputError(
-            "nothing varies: give alternatives or weight noise", parameter="--uncertainty"
-        )
-    rng = np.random.default_rng(seed)
-    M, D = len(prep.nodes), len(CHOICES)
-    A, Bm = rng.random((n_base, D + M)), rng.random((n_base, D + M))
-    cols = {c: [i] for i, c in enumerate(CHOICES)} | {"weights": list(range(D, D + M))}
-    mats = [A, Bm]
-    for f in factors:
-        ab = A.copy()
-        ab[:, cols[f]] = Bm[:, cols[f]]
-        mats.append(ab)
-    U = np.concatenate(mats)
-    draws = draws_from_uniforms(prep, U[:, :D], U[:, D:], noise)
-    root = len(prep.nodes) - 1
-    nominal = nominal_ranks(prep)[:, root].astype(float)
-    ok = nominal > 0
-    f = np.zeros(len(draws))
-
-    def consume(idx: np.ndarray, ranks: np.ndarray) -> None:
-        f[idx] = np.abs(ranks[0][:, ok] - nominal[ok]).mean(axis=1)
-
-    evaluate(prep, draws, [root], workers=workers, consume=consume)
-    fA, fB = f[:n_base], f[n_base : 2 * n_base]
-    fAB = f[2 * n_base :].reshape(len(factors), n_base)
-    s, st = sobol_indices(fA, fB, fAB)
-    boot_s, boot_t = [], []
-    for _ in range(n_boot):
-        i = rng.integers(0, n_base, n_base)
-        bs, bt = sobol_indices(fA[i], fB[i], fAB[:, i])
-        boot_s.append(bs)
-        boot_t.append(bt)
-    q = lambda a, p: np.quantile(np.array(a), p, axis=0) if a else np.full(len(factors), np.nan)  # noqa: E731
-    return pd.DataFrame(
-        {
-            "factor": factors,
-            "first_order": s,
-            "total": st,
-            "first_order_p05": q(boot_s, 0.05),
-            "first_order_p95": q(boot_s, 0.95),
-            "total_p05": q(boot_t, 0.05),
-            "total_p95": q(boot_t, 0.95),
-            "mean_abs_rank_shift": float(np.mean(np.concatenate([fA, fB]))),
-        }
-    )
 
 
 def uncertainty_columns(scores: pd.DataFrame, result: UncertaintyResult) -> pd.DataFrame:

@@ -11,11 +11,12 @@ MODULES = [
     "aggregate",
     "denominate",
     "impute",
+    "montecarlo",
     "normalise",
     "results",
     "screen",
+    "sensitivity",
     "treat",
-    "uncertainty",
     "weights",
 ]
 
