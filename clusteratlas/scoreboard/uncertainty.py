@@ -12,8 +12,9 @@ Fast path (:func:`prepare`, :func:`.montecarlo.evaluate`): the few combinations 
 × treatment × normalisation are computed once with the real pipeline; per draw only the
 weights and the aggregation change, so chunks of draws are aggregated level by level with
 batched numpy and ranked with one sort per node. Ranks are accumulated as exact integer
-histograms, so percentiles cost nothing per draw. :func:`evaluate_naive` does the same draws one by one through :meth:`Pipeline.run`;
-the two agree exactly and the benchmark reports their speed side by side.
+histograms, so percentiles cost nothing per draw. :func:`evaluate_naive` does the same
+draws one by one through :meth:`Pipeline.run`; the two agree exactly and the benchmark
+reports their speed side by side.
 
 References: Saisana, Saltelli & Tarantola (2005) *J. R. Stat. Soc. A* 168(2):307–323;
 Saltelli et al. (2010) *Comput. Phys. Commun.* 181:259–270; Jansen (1999) *Comput. Phys.
