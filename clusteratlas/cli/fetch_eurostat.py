@@ -181,8 +181,9 @@ def register_fetch(group: typer.Typer) -> None:
         _check_region_system(region_system)
         parsed = parse_filters(filters)
         with _api(base_url, cache, offline, refresh, timeout, retries, backoff) as api:
-            with err_console.status(f"fetching {dataset}…", spinner="dots"):
-                data = api.fetch(dataset, fmt=fmt, filters=parsed)
+            # no spinner here: big downloads draw their own progress bar (sources.http)
+            err_console.print(f"fetching {dataset} ({fmt})…", highlight=False)
+            data = api.fetch(dataset, fmt=fmt, filters=parsed)
             with (
                 err_console.status(f"loading {len(data.frame):,} cells…"),
                 Store(store_path(store)) as s,
@@ -208,15 +209,19 @@ def register_fetch(group: typer.Typer) -> None:
 
             _check_region_system(region_system)
             recipe = load_recipes()[name]
+            total = len(recipe.datasets)
+            done: list[str] = []
+
+            def announce(item) -> None:
+                done.append(item.code)
+                err_console.print(f"[{len(done)}/{total}] {item.code} …", highlight=False)
+
             with (
                 _api(base_url, cache, offline, refresh, timeout, retries, backoff) as api,
                 Store(store_path(store)) as s,
-                err_console.status("…") as status,
             ):
-                result = run_recipe(
-                    recipe, api, s, region_system=region_system,
-                    on_dataset=lambda item: status.update(f"{name}: {item.code}"),
-                )  # fmt: skip
+                result = run_recipe(recipe, api, s, region_system=region_system,
+                                    on_dataset=announce)  # fmt: skip
             if result.loaded:
                 _print_reports(result.loaded)
             for code, msg in result.failed:

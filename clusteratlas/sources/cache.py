@@ -235,16 +235,17 @@ class Cache:
         fetched: Fetched | None = None,
         source_updated: str | None = None,
     ) -> CacheEntry:
-        """Move a verified download into the cache and record it (atomically)."""
-        digest = hashlib.sha256()
-        size = 0
+        """Move a verified download into the cache and record it (atomically).
+
+        The sha256 and size measured while downloading (``fetched``) are used when they
+        describe ``src``; otherwise the file is hashed here.
+        """
         with src.open("rb") as fh:
             head = fh.read(2)
-            fh.seek(0)
-            for chunk in iter(lambda: fh.read(CHUNK), b""):
-                digest.update(chunk)
-                size += len(chunk)
-        sha = digest.hexdigest()
+        if fetched is not None and fetched.sha256 and fetched.path == src:
+            sha, size = fetched.sha256, fetched.size
+        else:
+            sha, size = _hash_file(src)
         blob = self.blob_path(sha)
         blob.parent.mkdir(parents=True, exist_ok=True)
         os.replace(src, blob)  # same filesystem: src lives in self.tmp_dir
@@ -325,6 +326,16 @@ class Cache:
         return Path(tmp)
 
 
+def _hash_file(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(CHUNK), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
 # -- cache-or-network -----------------------------------------------------------------------
 @dataclass
 class Cached:
@@ -347,7 +358,7 @@ def fetch(
     source_updated: str | None = None,
     headers: Mapping[str, str] | None = None,
     download: Downloader | None = None,
-    validate: Callable[[Path], None] | None = None,
+    validate: Callable[[Path, Fetched], None] | None = None,
 ) -> Cached:
     """Return a verified local copy of ``request``, downloading only when needed.
 
@@ -361,13 +372,14 @@ def fetch(
         ``download(url, dest, headers) -> Fetched``; defaults to ``client.download``. Sources
         with extra protocol steps (Eurostat's asynchronous delivery) pass their own.
     validate:
-        Called on a fresh download before it enters the cache (e.g. the parser); if it
-        raises, the download is discarded and the cache is left as it was.
+        ``validate(path, fetched)`` is called on a fresh download before it enters the cache
+        (e.g. the parser, which may use ``fetched.decompressed``); if it raises, the download
+        is discarded and the cache is left as it was.
     """
     if download is None:
 
         def download(url: str, dest: Path, hdrs: Mapping[str, str]) -> Fetched:
-            return client.download(url, dest, headers=hdrs)
+            return client.download(url, dest, headers=hdrs, fsync=False)  # verified on read
 
     entry = cache.lookup(request)
     problem: str | None = None
@@ -405,7 +417,7 @@ def fetch(
         if got.not_modified:  # a 304 we did not ask for: fetch unconditionally
             got = download(request.full_url, tmp, dict(headers or {}))
         if validate is not None:
-            validate(tmp)
+            validate(tmp, got)
         new = cache.store_file(request, tmp, dataset=dataset, fetched=got,
                                source_updated=source_updated)  # fmt: skip
     finally:

@@ -216,8 +216,9 @@ class EurostatAPI:
         stamp = flow.last_update if flow else None
         parsed: dict[str, pd.DataFrame] = {}
 
-        def validate(path: Path) -> None:  # parse before the download enters the cache
-            parsed["frame"] = parse_payload(path, fmt, name=req.full_url)
+        def validate(path: Path, got: Fetched) -> None:  # parse before it enters the cache
+            source = got.decompressed if got.decompressed is not None else path
+            parsed["frame"] = parse_payload(source, fmt, name=req.full_url)
 
         cached = self._cached(
             req, dataset=dataset, source_updated=stamp, accept_xml=fmt == "xml", validate=validate
@@ -254,7 +255,7 @@ class EurostatAPI:
         dataset: str,
         source_updated: str | None = None,
         accept_xml: bool = False,
-        validate: Callable[[Path], None] | None = None,
+        validate: Callable[[Path, Fetched], None] | None = None,
     ) -> Any:
         headers = {"Accept": STRUCTURE_SPECIFIC} if accept_xml else {}
         return fetch(
@@ -273,7 +274,7 @@ class EurostatAPI:
     # -- protocol: 413 and asynchronous delivery ----------------------------------------------
     def _download(self, url: str, dest: Path, headers: Mapping[str, str]) -> Fetched:
         try:
-            got = self.client.download(url, dest, headers=headers)
+            got = self.client.download(url, dest, headers=headers, fsync=False)
         except HttpStatusError as exc:
             status = parse_async(exc.body)
             if status is None:
@@ -321,7 +322,7 @@ class EurostatAPI:
             if parsed is None:
                 raise FetchError(f"GET {status_url}: not an asynchronous status message")
             status = parsed.status
-        got = self.client.download(self.url(f"1.0/async/data/{key}"), dest)
+        got = self.client.download(self.url(f"1.0/async/data/{key}"), dest, fsync=False)
         return _unzip_single(got, dest)
 
 

@@ -149,6 +149,8 @@ class Fetched:
     path: Path | None = None
     content: bytes | None = None
     retrieved_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    #: The verified, decompressed payload of a gzip download (when small enough to keep).
+    decompressed: bytes | None = field(default=None, repr=False)
 
     @property
     def not_modified(self) -> bool:
@@ -197,46 +199,68 @@ class _Retryable(Exception):
         self.status = status
 
 
-def check_gzip(payload: Path | bytes) -> None:
+def check_gzip(payload: Path | bytes, *, keep: int = 0) -> bytes | None:
     """Decompress a gzip payload fully (every member) to verify its CRC-32 and length.
 
-    Raises ``ValueError`` naming the problem (bad CRC, truncated stream, not gzip).
+    Returns the decompressed bytes when they fit in ``keep`` bytes (so that a parser does not
+    decompress the same payload again), else ``None``. Raises ``ValueError`` naming the
+    problem (bad CRC, truncated stream, not gzip).
 
     >>> import gzip
-    >>> check_gzip(gzip.compress(b"abc"))
+    >>> check_gzip(gzip.compress(b"abc"), keep=100)
+    b'abc'
     >>> check_gzip(gzip.compress(b"abc")[:-3])
     Traceback (most recent call last):
     ...
     ValueError: gzip stream is truncated (no end-of-stream marker)
     """
     if isinstance(payload, bytes | bytearray):
-        with contextlib.nullcontext(iter([bytes(payload)])) as chunks:
-            _gunzip_all(chunks)
-    else:
-        with Path(payload).open("rb") as fh:
-            _gunzip_all(iter(lambda: fh.read(CHUNK), b""))
+        return _gunzip_all(iter([bytes(payload)]), keep)
+    with Path(payload).open("rb") as fh:
+        return _gunzip_all(iter(lambda: fh.read(CHUNK), b""), keep)
 
 
-def _gunzip_all(chunks: Iterator[bytes]) -> None:
+def _gunzip_all(chunks: Iterator[bytes], keep: int) -> bytes | None:
     d = zlib.decompressobj(wbits=31)
+    out: list[bytes] | None = [] if keep > 0 else None
+    size = 0
     pending = False  # bytes fed to a member that has not ended yet
     for chunk in chunks:
         data = chunk
         while data:
             try:
-                d.decompress(data)
+                piece = d.decompress(data)
             except zlib.error as exc:
                 raise ValueError(f"gzip check failed ({exc})") from exc
+            if out is not None:
+                size += len(piece)
+                if size > keep:
+                    out = None
+                else:
+                    out.append(piece)
             pending = not d.eof
             if d.eof:
                 data = d.unused_data
                 d = zlib.decompressobj(wbits=31)
                 if data and data[:2] != GZIP_MAGIC:
-                    return  # end of the last member (gzip ignores trailing bytes)
+                    return b"".join(out) if out is not None else None  # trailing bytes
             else:
                 data = b""
     if pending:
         raise ValueError("gzip stream is truncated (no end-of-stream marker)")
+    return b"".join(out) if out is not None else None
+
+
+_SSL_CONTEXT: Any = None
+
+
+def _ssl_context() -> Any:
+    """One verified TLS context per process (building one costs ~30 ms of certificate loading,
+    which would otherwise be paid by every client)."""
+    global _SSL_CONTEXT
+    if _SSL_CONTEXT is None:
+        _SSL_CONTEXT = httpx.create_ssl_context()
+    return _SSL_CONTEXT
 
 
 # -- the client ----------------------------------------------------------------------------
@@ -269,6 +293,7 @@ class HttpClient:
         offline: bool = False,
         headers: Mapping[str, str] | None = None,
         transport: httpx.BaseTransport | None = None,
+        keep_decompressed: int = 512 << 20,
     ) -> None:
         self.timeouts = timeouts or Timeouts()
         self.retry = retry or RetryPolicy()
@@ -276,7 +301,9 @@ class HttpClient:
         self.rng = rng or random.Random()
         self.progress = progress
         self.offline = offline
+        self.keep_decompressed = keep_decompressed
         self._client = httpx.Client(
+            verify=_ssl_context(),
             timeout=self.timeouts.httpx(),
             headers={"User-Agent": USER_AGENT, **(headers or {})},
             follow_redirects=True,
@@ -303,7 +330,7 @@ class HttpClient:
         ok_statuses: frozenset[int] = frozenset(),
     ) -> Fetched:
         """GET into memory (small answers: metadata, JSON-stat, codelists)."""
-        return self._run(url, params, headers, None, verify_gzip, ok_statuses)
+        return self._run(url, params, headers, None, verify_gzip, ok_statuses, False)
 
     def download(
         self,
@@ -313,15 +340,18 @@ class HttpClient:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         verify_gzip: bool | None = None,
+        fsync: bool = True,
     ) -> Fetched:
         """GET streamed to ``dest`` (atomically: temp file in the same folder + os.replace).
 
         ``verify_gzip=None`` checks the gzip CRC whenever the payload starts with the gzip
         magic bytes. A 304 answer leaves ``dest`` untouched and returns ``not_modified``.
+        ``fsync=False`` skips flushing to disk before the rename (for caches that verify
+        their files on every read anyway).
         """
         dest = Path(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        return self._run(url, params, headers, dest, verify_gzip, frozenset())
+        return self._run(url, params, headers, dest, verify_gzip, frozenset(), fsync)
 
     # -- machinery ---------------------------------------------------------------------------
     def _run(
@@ -332,6 +362,7 @@ class HttpClient:
         dest: Path | None,
         verify_gzip: bool | None,
         ok_statuses: frozenset[int],
+        fsync: bool,
     ) -> Fetched:
         full = str(httpx.URL(url, params=dict(params))) if params else str(httpx.URL(url))
         if self.offline:
@@ -341,7 +372,7 @@ class HttpClient:
         last_status: int | None = None
         for attempt in range(1, self.retry.attempts + 1):
             try:
-                return self._once(full, headers, dest, verify_gzip, attempt, ok_statuses)
+                return self._once(full, headers, dest, verify_gzip, attempt, ok_statuses, fsync)
             except _Retryable as exc:
                 failures += 1
                 last, last_status = exc.what, exc.status
@@ -371,6 +402,7 @@ class HttpClient:
         verify_gzip: bool | None,
         attempt: int,
         ok_statuses: frozenset[int],
+        fsync: bool = True,
     ) -> Fetched:
         try:
             with self._client.stream("GET", url, headers=dict(headers or {})) as resp:
@@ -398,12 +430,12 @@ class HttpClient:
                     content = b"".join(resp.iter_raw() if raw else resp.iter_bytes())
                     size, digest = len(content), hashlib.sha256(content).hexdigest()
                     self._check_length(size, expected)
-                    self._check_gzip(content, verify_gzip)
+                    self._check_gzip(content, verify_gzip, 0)
                     return Fetched(
                         str(resp.url), status, dict(resp.headers), attempt, digest, size,
                         content=content,
                     )  # fmt: skip
-                return self._stream_to(resp, dest, expected, verify_gzip, attempt)
+                return self._stream_to(resp, dest, expected, verify_gzip, attempt, fsync)
         except httpx.TimeoutException as exc:
             kind = "connect" if isinstance(exc, httpx.ConnectTimeout) else "read"
             limit = self.timeouts.connect if kind == "connect" else self.timeouts.read
@@ -422,6 +454,7 @@ class HttpClient:
         expected: int | None,
         verify_gzip: bool | None,
         attempt: int,
+        fsync: bool = True,
     ) -> Fetched:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
         tmp = Path(tmp_name)
@@ -436,9 +469,10 @@ class HttpClient:
                     size += len(chunk)
                     advance(len(chunk))
                 out.flush()
-                os.fsync(out.fileno())
+                if fsync:
+                    os.fsync(out.fileno())
             self._check_length(size, expected)
-            self._check_gzip(tmp, verify_gzip)
+            plain = self._check_gzip(tmp, verify_gzip, self.keep_decompressed)
             os.replace(tmp, dest)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -446,7 +480,7 @@ class HttpClient:
             raise
         return Fetched(
             str(resp.url), resp.status_code, dict(resp.headers), attempt, digest.hexdigest(),
-            size, path=dest,
+            size, path=dest, decompressed=plain,
         )  # fmt: skip
 
     @staticmethod
@@ -455,9 +489,9 @@ class HttpClient:
             raise _Retryable(f"body truncated: received {size} of {expected} bytes")
 
     @staticmethod
-    def _check_gzip(payload: Path | bytes, verify_gzip: bool | None) -> None:
+    def _check_gzip(payload: Path | bytes, verify_gzip: bool | None, keep: int) -> bytes | None:
         if verify_gzip is False:
-            return
+            return None
         if isinstance(payload, bytes):
             head = payload[:2]
         else:
@@ -466,19 +500,20 @@ class HttpClient:
         if head != GZIP_MAGIC:
             if verify_gzip:
                 raise _Retryable("payload is not gzip although gzip was requested")
-            return
+            return None
         try:
-            check_gzip(payload)
+            return check_gzip(payload, keep=keep)
         except ValueError as exc:
             raise _Retryable(f"corrupt gzip payload: {exc}") from exc
 
     @contextlib.contextmanager
     def _bar(self, resp: httpx.Response, expected: int | None) -> Iterator[Callable[[int], Any]]:
+        from rich.console import Console
+
+        console = Console(stderr=True)
         show = self.progress
         if show is None:
-            from rich.console import Console
-
-            show = Console(stderr=True).is_terminal and (expected or 0) >= PROGRESS_MIN_BYTES
+            show = console.is_terminal and (expected or 0) >= PROGRESS_MIN_BYTES
         if not show:
             yield lambda n: None
             return
@@ -494,6 +529,7 @@ class HttpClient:
             BarColumn(),
             DownloadColumn(),
             TransferSpeedColumn(),
+            console=console,
             transient=True,
         ) as bar:
             task = bar.add_task(f"GET {resp.url.path.rsplit('/', 1)[-1]}", total=expected)

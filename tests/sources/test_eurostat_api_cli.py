@@ -40,11 +40,14 @@ def paths(tmp_path: Path) -> dict[str, Path]:
     return {"store": tmp_path / "atlas.duckdb", "cache": tmp_path / "cache"}
 
 
-def fetch(capsys, server: FakeServer, paths, *extra: str) -> tuple[int, str, str]:
+def fetch(capsys, server: FakeServer, paths, *extra: str, detect: bool = False):
+    """``fetch eurostat lfst_r_lfe2en2`` against ``server``; the NUTS version is given (not
+    detected) unless ``detect``, to keep the tests quick."""
+    system = () if detect or "--region-system" in extra else ("--region-system", "NUTS2013")
     return run_cli(
         capsys, "fetch", "eurostat", LFST, "--base-url", server.url, "--store",
         str(paths["store"]), "--cache", str(paths["cache"]), "--backoff", "0.001",
-        "--retries", "3", "--timeout", "0.5", *extra,
+        "--retries", "3", "--timeout", "0.5", *system, *extra,
     )  # fmt: skip
 
 
@@ -64,7 +67,7 @@ def snapshot(paths) -> tuple[dict, list]:
 
 
 def test_fetch_loads_every_value_and_flag(capsys, eurostat_server, paths, lfst_tidy) -> None:
-    code, out, err = fetch(capsys, eurostat_server, paths)
+    code, out, err = fetch(capsys, eurostat_server, paths, detect=True)
     assert code == 0, err
     con = duckdb.connect(str(paths["store"]), read_only=True)
     n, nulls, zeros = con.execute(
@@ -245,7 +248,7 @@ def test_recipe_loads_what_it_can_and_reports_the_rest(capsys, fake_server, shar
     code, _, err = run_cli(
         capsys, "fetch", "eurostat-scoreboard", "--base-url", fake_server.url, "--store",
         str(paths["store"]), "--cache", str(paths["cache"]), "--backoff", "0.001",
-        "--retries", "1",
+        "--retries", "1", "--region-system", "NUTS2013",
     )  # fmt: skip
     assert code == 1  # some tables loaded, some not on this server
     from clusteratlas.store import Store
