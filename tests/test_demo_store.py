@@ -90,14 +90,14 @@ def test_failed_load_changes_nothing(store, small, monkeypatch):
     before = store.snapshot()
     before_sum = store.query("SELECT sum(value) AS s FROM observations")["s"][0]
 
-    real = type(store)._insert_frame
+    real = type(store).insert_frame
 
     def failing(self, con, table, frame, columns, **kw):
         if table == "observations":
             raise RuntimeError("disk full")
         return real(self, con, table, frame, columns, **kw)
 
-    monkeypatch.setattr(type(store), "_insert_frame", failing)
+    monkeypatch.setattr(type(store), "insert_frame", failing)
     other = generate_demo(DemoOptions(seed=10, years=2, regions=4), _scheme())
     with pytest.raises(RuntimeError):
         load_demo(store, other)

@@ -36,7 +36,7 @@ from clusteratlas.sources.demo.store_frames import (
     regions_frame,
 )
 from clusteratlas.store import Store
-from clusteratlas.store.schema import OBSERVATION_COLUMNS, REGION_COLUMNS
+from clusteratlas.store.schema import REGION_COLUMNS
 
 GEOJSON_NAME = f"{DATASET}-regions.geojson"
 CLUSTERS_NAME = f"{DATASET}-clusters.csv"
@@ -173,7 +173,7 @@ def load_demo(store: Store, data: DemoData, location: str | None = None) -> str:
         con.execute("DELETE FROM observations WHERE dataset = ?", [DATASET])
         con.execute("DELETE FROM provenance WHERE dataset = ?", [DATASET])
         con.execute("DELETE FROM regions WHERE system = ?", [REGION_SYSTEM])
-        store._insert_frame(con, "regions", regions, REGION_COLUMNS)
+        store.insert_frame(con, "regions", regions, REGION_COLUMNS)
         load_id = store.new_load(
             con,
             dataset=DATASET,
@@ -188,5 +188,5 @@ def load_demo(store: Store, data: DemoData, location: str | None = None) -> str:
             notes=notes,
         )
         obs["load_id"] = load_id
-        store._insert_frame(con, "observations", obs, OBSERVATION_COLUMNS)
+        store.insert_observations(con, obs)
     return load_id
