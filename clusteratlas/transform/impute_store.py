@@ -17,7 +17,7 @@ import pandas as pd
 from clusteratlas.errors import InputError
 from clusteratlas.store.schema import OBSERVATION_COLUMNS
 from clusteratlas.transform.annotations import annotate_series
-from clusteratlas.transform.suppressed import METHODS, impute_frame
+from clusteratlas.transform.suppressed import METHODS, eurostat_nace_parents, impute_frame
 
 KEYS = ["region", "year", "measure", "dims"]
 
@@ -46,9 +46,27 @@ def _parents(store: Any, classification: str) -> dict[str, str | None]:
             parameter="--method",
         )
     frame = h.to_frame()
-    return dict(
-        zip(frame["code"], frame["parent"].where(frame["parent"].notna(), None), strict=True)
-    )
+    return {
+        str(c): (None if p is None or pd.isna(p) else str(p))
+        for c, p in zip(frame["code"], frame["parent"], strict=True)
+    }
+
+
+def _align(parents: Mapping[str, str | None], codes) -> Mapping[str, str | None]:
+    """Use the hierarchy in the data's own coding (dotted NACE or Eurostat's 'C101')."""
+    codes = [c for c in codes if c]
+    hits = sum(c in parents for c in codes)
+    if codes and hits >= len(codes) / 2:
+        return parents
+    es = eurostat_nace_parents(parents)
+    if sum(c in es for c in codes) > hits:
+        return es
+    if hits == 0:
+        raise InputError(
+            f"none of the dataset's industry codes (e.g. {codes[:3]}) is in the hierarchy",
+            parameter="--dataset",
+        )
+    return parents
 
 
 def impute_dataset(
@@ -83,6 +101,8 @@ def impute_dataset(
                 parameter="--dataset",
             )
         parents = _parents(store, classes[0])
+    if method == "eco":
+        parents = _align(parents, df["industry"].astype(str).unique())
     out = impute_frame(df.drop(columns=["load_id"]), method, parents=parents, keys=KEYS)
     notes = ("imputed=" + out["imputed"].astype("string")).astype(object)
     out["flag"] = annotate_series(out["flag"], notes.where(out["imputed"].notna(), None))

@@ -141,7 +141,7 @@ def eco_parent_split(
     >>> {k: (v.value, v.parent) for k, v in out.items()}
     {'10.2': (30.0, '10'), '10.3': (30.0, '10')}
     """
-    known = {c: float(v) for c, v in values.items() if v is not None and not pd.isna(v)}
+    known = {c: float(v) for c, v in values.items() if v is not None and v == v}  # NaN != NaN
     groups: dict[str, list[str]] = {}
     for code in missing:
         if code in known:
@@ -184,6 +184,31 @@ def cbp_midpoint(reported: float | None, flag: str | None) -> float | None:
     return None if reported is None or pd.isna(reported) else base
 
 
+def eurostat_nace_parents(parents: Mapping[str, str | None]) -> dict[str, str | None]:
+    """The same NACE tree in Eurostat's dissemination codes (``'C10'``, ``'C101'``, ``'C1011'``).
+
+    Eurostat tables write NACE divisions, groups and classes with the section letter and no
+    dot; the classification files write them dotted (``'10'``, ``'10.1'``, ``'10.11'``).
+
+    >>> eurostat_nace_parents({"C": None, "10": "C", "10.1": "10", "10.11": "10.1"})
+    {'C': None, 'C10': 'C', 'C101': 'C10', 'C1011': 'C101'}
+    """
+
+    def section(code: str) -> str:
+        seen = set()
+        while parents.get(code) is not None and code not in seen:
+            seen.add(code)
+            code = parents[code]  # type: ignore[assignment]
+        return code
+
+    def es(code: str | None) -> str | None:
+        if not isinstance(code, str) or not code[:1].isdigit():
+            return code if isinstance(code, str) else None
+        return section(code) + code.replace(".", "")
+
+    return {es(c): es(p) for c, p in parents.items()}  # type: ignore[misc]
+
+
 def _leaves(codes: Iterable[str], parents: Mapping[str, str | None]) -> set[str]:
     """Codes with no child among ``codes``."""
     codes = set(codes)
@@ -214,8 +239,8 @@ def impute_eco(
     out = frame.copy()
     out["imputed"] = pd.Series([None] * len(out), index=out.index, dtype=object)
     flags = out[flag] if flag in out.columns else pd.Series(None, index=out.index)
-    heads = flags.map(lambda f: split_flag(f)[0] or "")
-    confidential = heads.map(lambda h: any(ch in h for ch in missing_flags))
+    heads = flags.astype("string").fillna("").str.split("|", n=1).str[0]
+    confidential = heads.str.contains(f"[{missing_flags}]", regex=True) if missing_flags else False
     is_missing = out[value].isna() | confidential
     leaves = _leaves(out[industry].astype(str).unique(), parents)
     known_vals = out[value].where(~is_missing)
@@ -225,21 +250,36 @@ def impute_eco(
     candidates = work["miss"] & work["code"].isin(leaves)
     if not candidates.any():
         return out
-    group_ids = out.groupby(keys, dropna=False, sort=False).ngroup()
-    touched = work[group_ids.isin(group_ids[candidates].unique())]
-    new_values = out[value].astype(float).copy()
-    for _, part in touched.groupby(group_ids[touched.index], sort=False):
-        vals = dict(zip(part["code"], part["v"], strict=True))
-        todo = part.loc[part["miss"] & part["code"].isin(leaves), "code"]
-        filled = eco_parent_split(vals, parents, todo.tolist())
-        for idx, code in todo.items():
-            s = filled.get(code)
-            if s is None:
+    group_ids = out.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+    in_touched = np.isin(group_ids, np.unique(group_ids[candidates.to_numpy()]))
+    order = np.flatnonzero(in_touched)
+    order = order[np.argsort(group_ids[order], kind="stable")]
+    g = group_ids[order]
+    codes_arr = work["code"].to_numpy()[order]
+    v_arr = work["v"].to_numpy(dtype=float)[order]
+    todo_arr = candidates.to_numpy()[order]
+    idx_arr = out.index.to_numpy()[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(g)) + 1]
+    ends = np.r_[starts[1:], len(g)]
+    idx_filled: list[object] = []
+    values_filled: list[float] = []
+    notes_filled: list[str] = []
+    for a, b in zip(starts, ends, strict=True):
+        vals = dict(zip(codes_arr[a:b], v_arr[a:b], strict=True))
+        pos = np.flatnonzero(todo_arr[a:b]) + a
+        filled = eco_parent_split(vals, parents, codes_arr[pos].tolist())
+        for p in pos:
+            sp = filled.get(codes_arr[p])
+            if sp is None:
                 continue
-            new_values[idx] = s.value
-            note = f"{ECO_NOTE}:{s.parent}"
-            out.at[idx, "imputed"] = note + (":negative-residual" if s.residual < 0 else "")
+            idx_filled.append(idx_arr[p])
+            values_filled.append(sp.value)
+            suffix = ":negative-residual" if sp.residual < 0 else ""
+            notes_filled.append(f"{ECO_NOTE}:{sp.parent}{suffix}")
+    new_values = out[value].astype(float)
+    new_values.loc[idx_filled] = values_filled
     out[value] = new_values
+    out.loc[idx_filled, "imputed"] = notes_filled
     return out
 
 

@@ -99,3 +99,26 @@ def test_cbp_and_cli(tmp_path):
     assert got.loc["336412", "value"] == 820.0
     r = runner.invoke(app, ["impute", "--store", str(db), "--dataset", "cbp", "--method", "x"])
     assert r.exit_code != 0
+
+
+def test_eco_with_eurostat_coded_industries(store, shared_file):
+    """Eurostat writes NACE as 'C10', 'C101'; the hierarchy file writes '10', '10.1'."""
+    from clusteratlas.classifications.nace import load_nace_rev2
+
+    store.load_industries(
+        load_nace_rev2(shared_file("classifications/nace_rev2_structure.csv")).to_frame()
+    )
+    rows = [(r, "C" + i.replace(".", ""), v, f) for r, i, v, f in SBS_ROWS]
+    store.load_observations(_obs(rows, "NACE_R2"), dataset="sbs", source="eurostat")
+    res = impute_dataset(store, "sbs", "eco")
+    out = store.query("SELECT industry, value, flag FROM observations WHERE dataset='sbs-imputed'")
+    got = out.set_index("industry")
+    assert res.filled == 6 and got.loc["C102", "value"] == pytest.approx(5.0)
+    assert got.loc["C102", "flag"] == "c|imputed=eco-parent-split:C10"
+    store.load_observations(
+        _obs([("AT11", "ZZ9", None, "c")], "NACE_R2", dataset="odd"),
+        dataset="odd",
+        source="eurostat",
+    )
+    with pytest.raises(InputError, match="none of the dataset's industry codes"):
+        impute_dataset(store, "odd", "eco")
