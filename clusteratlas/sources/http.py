@@ -388,7 +388,11 @@ class HttpClient:
                 if wait is None:
                     wait = self.retry.backoff(failures, self.rng)
                 self.sleep(wait)
-        status = f" (last HTTP status {last_status})" if last_status else ""
+        status = (
+            f" (last HTTP status {last_status})"
+            if last_status and f"HTTP {last_status}" not in last
+            else ""
+        )
         raise FetchError(
             f"GET {full}: gave up after {self.retry.attempts} attempt"
             f"{'s' if self.retry.attempts > 1 else ''}; last error: {last}{status}"
