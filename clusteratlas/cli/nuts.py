@@ -100,8 +100,11 @@ def register(app: typer.Typer) -> None:
 
         if file is not None:
             codes = _column(_read_table(file), column, file)
-            with_store = store is not None
-            lists = code_lists(Store(store_path(store), read_only=True) if with_store else None)
+            if store is not None:  # also use the code lists loaded into that store
+                with Store(store_path(store), read_only=True) as s:
+                    lists = code_lists(s)
+            else:
+                lists = code_lists()
             guess = detect_version(codes, lists)
         elif dataset is not None:
             with Store(store_path(store), read_only=True) as s:
