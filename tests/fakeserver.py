@@ -361,17 +361,23 @@ def serve_eurostat_bulk(
     return path
 
 
-def build_sdmx_csv(tidy, dims: list[str], *, dataflow: str, last_update: str) -> bytes:
-    """SDMX-CSV 1.0 as Eurostat serves it (DATAFLOW, LAST UPDATE, dims, TIME_PERIOD,
-    OBS_VALUE, OBS_FLAG), built from a tidy frame; missing values are empty cells."""
+def build_sdmx_csv(
+    tidy, dims: list[str], *, dataflow: str, last_update: str, version: str = "1.0"
+) -> bytes:
+    """SDMX-CSV as Eurostat serves it, built from a tidy frame: 1.0 (DATAFLOW, LAST UPDATE,
+    dims, TIME_PERIOD, OBS_VALUE, OBS_FLAG) or 2.0 (STRUCTURE, STRUCTURE_ID instead of the
+    first two, as in Eurostat's SDMX 3.0 examples); missing values are empty cells."""
     import io as _io
 
     import pandas as _pd
 
+    if version == "2.0":
+        head = {"STRUCTURE": "dataflow", "STRUCTURE_ID": f"ESTAT:{dataflow.upper()}(1.0)"}
+    else:
+        head = {"DATAFLOW": f"ESTAT:{dataflow.upper()}(1.0)", "LAST UPDATE": last_update}
     out = _pd.DataFrame(
         {
-            "DATAFLOW": f"ESTAT:{dataflow.upper()}(1.0)",
-            "LAST UPDATE": last_update,
+            **head,
             **{d: tidy[d].astype(str).to_numpy() for d in dims},
             "TIME_PERIOD": tidy["time"].astype(str).to_numpy(),
             "OBS_VALUE": tidy["value"].to_numpy(),

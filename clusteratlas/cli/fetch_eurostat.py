@@ -158,8 +158,9 @@ def register_fetch(group: typer.Typer) -> None:
         fmt: str = typer.Option(
             "tsv",
             "--format",
-            help="tsv: whole table as SDMX-TSV (bulk); csv: SDMX-CSV; json: JSON-stat from the "
-            "statistics API with --filter sent to Eurostat; xml: SDMX-ML.",
+            help="tsv: whole table as SDMX-TSV (bulk); csv: SDMX-CSV; xml: SDMX-ML; json: "
+            "JSON-stat from the statistics API and csv3: SDMX-CSV 2.0 from the SDMX 3.0 API, "
+            "both with --filter sent to Eurostat (the others filter after download).",
         ),
         base_url: str | None = BaseUrlOption,
         store: Path | None = StoreOption,

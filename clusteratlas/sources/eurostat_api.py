@@ -6,10 +6,12 @@ test server; see ``docs/sources.md`` for the documentation pages they come from)
     /eurostat/api/dissemination/sdmx/2.1/data/{code}?format=TSV&compressed=true   whole table,
                                                                  gzipped SDMX-TSV (bulk)
     /eurostat/api/dissemination/sdmx/2.1/data/{code}?format=SDMX-CSV&compressed=true
-    /eurostat/api/dissemination/sdmx/2.1/data/{code}             SDMX-ML (structure-specific
-                                                                 with the Accept header)
+    /eurostat/api/dissemination/sdmx/2.1/data/{code}?format=SDMX_2.1_STRUCTURED&compressed=true
+                                                                 SDMX-ML structure-specific
     /eurostat/api/dissemination/statistics/1.0/data/{code}?format=JSON&lang=EN&geo=AT&...
                                                                  filtered JSON-stat 2.0
+    /eurostat/api/dissemination/sdmx/3.0/data/dataflow/ESTAT/{code}/1.0?c[geo]=AT11,AT12&
+        format=csvdata&formatVersion=2.0&compress=true           filtered SDMX-CSV 2.0
     /eurostat/api/dissemination/sdmx/2.1/dataflow/ESTAT/{code}   title, UPDATE_DATA stamp
     /eurostat/api/dissemination/sdmx/2.1/codelist/ESTAT/{id}     SDMX-ML code list
     /eurostat/api/dissemination/catalogue/toc/txt?lang=en        table of contents
@@ -45,8 +47,9 @@ from clusteratlas.sources.sdmx_structure import Dataflow, read_codelists, read_d
 
 DEFAULT_BASE_URL = "https://ec.europa.eu"
 API_ROOT = "/eurostat/api/dissemination"
-FORMATS = ("tsv", "csv", "json", "xml")
-STRUCTURE_SPECIFIC = "application/vnd.sdmx.structurespecificdata+xml;version=2.1"
+FORMATS = ("tsv", "csv", "json", "xml", "csv3")
+#: Formats whose filters are sent to Eurostat (the others fetch the whole table once).
+SERVER_FILTERED = ("json", "csv3")
 ATTRIBUTION = "Source: Eurostat"
 LICENCE = "Eurostat: reuse authorised with acknowledgement of the source (Decision 2011/833/EU)"
 _DATASET_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_$-")
@@ -152,13 +155,22 @@ class EurostatAPI:
         self, dataset: str, fmt: str = "tsv", filters: Mapping[str, list[str]] | None = None
     ) -> Request:
         """The request for ``dataset`` in ``fmt`` (filters go in the URL only for ``json``)."""
-        bulk = {"tsv": ("TSV", "tsv"), "csv": ("SDMX-CSV", "csv")}
+        bulk = {
+            "tsv": ("TSV", "tsv"),
+            "csv": ("SDMX-CSV", "csv"),
+            "xml": ("SDMX_2.1_STRUCTURED", "sdmx-ml-ss"),
+        }
         if fmt in bulk:
             name, tag = bulk[fmt]
             params = {"format": name, "compressed": "true"}
             return Request(self.url(f"sdmx/2.1/data/{dataset}"), params, tag, "sdmx2.1")
-        if fmt == "xml":
-            return Request(self.url(f"sdmx/2.1/data/{dataset}"), {}, "sdmx-ml-ss", "sdmx2.1")
+        if fmt == "csv3":
+            query3: dict[str, Any] = {"format": "csvdata", "formatVersion": "2.0",
+                                      "compress": "true"}  # fmt: skip
+            for dim, codes in sorted((filters or {}).items()):
+                query3[f"c[{dim}]"] = ",".join(codes)
+            url = self.url(f"sdmx/3.0/data/dataflow/ESTAT/{dataset}/1.0")
+            return Request(url, query3, "csv", "sdmx3.0")
         if fmt == "json":
             query: dict[str, Any] = {"format": "JSON", "lang": self.lang}
             for dim, codes in sorted((filters or {}).items()):
@@ -220,14 +232,12 @@ class EurostatAPI:
             source = got.decompressed if got.decompressed is not None else path
             parsed["frame"] = parse_payload(source, fmt, name=req.full_url)
 
-        cached = self._cached(
-            req, dataset=dataset, source_updated=stamp, accept_xml=fmt == "xml", validate=validate
-        )
+        cached = self._cached(req, dataset=dataset, source_updated=stamp, validate=validate)
         if "frame" in parsed:
             frame = parsed["frame"]
         else:
             frame = parse_payload(cached.path, fmt, name=req.full_url)
-        if filters and fmt != "json":
+        if filters and fmt not in SERVER_FILTERED:
             frame = apply_filters(frame, filters, name=req.full_url)
         last = (
             stamp
@@ -254,10 +264,8 @@ class EurostatAPI:
         *,
         dataset: str,
         source_updated: str | None = None,
-        accept_xml: bool = False,
         validate: Callable[[Path, Fetched], None] | None = None,
     ) -> Any:
-        headers = {"Accept": STRUCTURE_SPECIFIC} if accept_xml else {}
         return fetch(
             req,
             client=self.client,
@@ -266,7 +274,6 @@ class EurostatAPI:
             offline=self.offline,
             refresh=self.refresh,
             source_updated=source_updated,
-            headers=headers,
             download=self._download,
             validate=validate,
         )
@@ -350,7 +357,7 @@ def parse_payload(path: Path | bytes, fmt: str, *, name: str | None = None) -> p
         from clusteratlas.sources.eurostat_tsv import read_eurostat_tsv
 
         return read_eurostat_tsv(source, name=name)
-    if fmt == "csv":
+    if fmt in ("csv", "csv3"):
         from clusteratlas.sources.sdmx import read_sdmx_csv
 
         return read_sdmx_csv(source, name=name)

@@ -291,3 +291,36 @@ def test_toc_through_catalogue_api(fake_server, tmp_path) -> None:
 
 def test_lfst_dims_constant_matches_file(lfst_tidy) -> None:
     assert lfst_tidy.attrs["dimensions"] == LFST_DIMS
+
+
+def test_sdmx3_csv_with_component_filters(eurostat_server, tmp_path, lfst_tidy) -> None:
+    from fakeserver import build_sdmx_csv
+
+    def handle(req):
+        sub = lfst_tidy
+        for k, v in req.multi_query:
+            if k.startswith("c[") and k.endswith("]"):
+                codes = set(v.split(","))
+                sub = sub[sub[k[2:-1]].astype(str).isin(codes)]
+        body = build_sdmx_csv(sub, LFST_DIMS, dataflow=LFST, last_update="", version="2.0")
+        return Answer(200, body, {}, "application/vnd.sdmx.data+csv;version=2.0.0")
+
+    path = f"{EUROSTAT_API}/sdmx/3.0/data/dataflow/ESTAT/{LFST}/1.0"
+    eurostat_server.add_handler(path, handle)
+    query = {"geo": ["AT11", "AT12"], "nace_r2": ["A"]}
+    got = make_api(eurostat_server, tmp_path).fetch(LFST, fmt="csv3", filters=query)
+    sent = eurostat_server.requests[-1]
+    assert sent.path == path and sent.query["c[geo]"] == "AT11,AT12"
+    assert sent.query["format"] == "csvdata" and sent.query["formatVersion"] == "2.0"
+    assert_same_table(got.frame, apply_filters(lfst_tidy, query))
+
+
+def test_sdmx_ml_format_on_the_real_message(fake_server, tmp_path, shared_file) -> None:
+    import gzip
+
+    msg = shared_file("eurostat_wire/ESTAT_NAMA_10_GDP_LU_sdmxml21_structurespecific.xml")
+    fake_server.add(f"{EUROSTAT_API}/sdmx/2.1/data/nama_10_gdp", gzip.compress(msg.read_bytes()),
+                    query={"format": "SDMX_2.1_STRUCTURED", "compressed": "true"})  # fmt: skip
+    got = make_api(fake_server, tmp_path).fetch("nama_10_gdp", fmt="xml")
+    assert got.frame["value"].tolist() == [46526.2, 49094.5, 51791.3, 54142.3]
+    assert got.frame.attrs["dataset_id"] == "NAMA_10_GDP"
