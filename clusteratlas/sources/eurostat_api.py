@@ -224,7 +224,7 @@ class EurostatAPI:
         dataset = check_dataset_code(dataset)
         filters = {k.lower(): list(v) for k, v in (filters or {}).items()}
         req = self.data_request(dataset, fmt, filters)
-        flow = None if self.refresh else self.dataflow(dataset)
+        flow = self.dataflow(dataset)  # also with --refresh: the stamp goes to provenance
         stamp = flow.last_update if flow else None
         parsed: dict[str, pd.DataFrame] = {}
 
