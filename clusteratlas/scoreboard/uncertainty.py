@@ -113,21 +113,30 @@ def prepare(
         for a in parents:
             starts.append(len(child_idx))
             child_idx += [pos[c.code] for c in a.children if c.covered and c.code in pos]
+        nkids = np.diff([*starts, len(child_idx)])
+        member = np.zeros((len(child_idx), len(parents)))  # child × parent, 0/1
+        for j, (st, nk) in enumerate(zip(starts, nkids, strict=True)):
+            member[st : st + nk, j] = 1.0
         levels.append(
             {
                 "parents": np.array([pos[a.code] for a in parents]),
                 "child": np.array(child_idx),
                 "starts": np.array(starts),
-                "nkids": np.diff([*starts, len(child_idx)]),
+                "nkids": nkids,
+                "M": member,
             }
         )
     agg_param = pipeline.params["aggregate"]
-    methods = []
+    methods, kept = [], []
     for alt in alts["aggregate"]:
-        methods.append(
-            [node_method(fw, a.code, alt.get("method"), bool(alt.get("override"))) for a in aggs]
-        )
-        methods[-1] = [(m, p if p is not None else alt.get("p")) for m, p in methods[-1]]
+        per_node = [
+            node_method(fw, a.code, alt.get("method"), bool(alt.get("override"))) for a in aggs
+        ]
+        per_node = [(m, p if p is not None else alt.get("p")) for m, p in per_node]
+        if per_node not in methods:  # e.g. "arithmetic" when the nominal default is arithmetic
+            methods.append(per_node)
+            kept.append(alt)
+    alts["aggregate"] = kept
     uses_log = any(
         m in ("geometric", "harmonic") or (m == "generalised" and (p or 1) <= 0)
         for ms in methods
@@ -258,13 +267,16 @@ def run_uncertainty(
     hist = np.zeros((M, N, N), dtype=np.int64)
     agg_track = np.arange(K, M)
     A = len(agg_track)
-    region = np.arange(N)[None, None, :]
-    node = np.arange(A)[:, None, None]
+    base = ((np.arange(A)[:, None, None] * N + np.arange(N)[None, :, None]) * N - 1).astype(
+        np.int64
+    )
 
-    def consume(idx: np.ndarray, ranks: np.ndarray) -> None:  # ranks (A, b, N)
-        flat = (node * N + region) * N + (ranks.astype(np.int64) - 1)
-        flat = flat[ranks > 0]
-        hist[K:] += np.bincount(flat, minlength=A * N * N).reshape(A, N, N)
+    def consume(idx: np.ndarray, ranks: np.ndarray) -> None:  # ranks (A, b, N), 0 = unranked
+        r = ranks.transpose(0, 2, 1)  # (A, N, b): one region's draws hit one histogram row
+        flat = base + r
+        if not r.all():
+            flat = flat[r > 0]
+        hist[K:] += np.bincount(flat.ravel(), minlength=A * N * N).reshape(A, N, N)
         if progress is not None:
             progress(len(idx))
 
