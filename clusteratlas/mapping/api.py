@@ -23,7 +23,8 @@ from clusteratlas.errors import InputError
 from clusteratlas.mapping.benchmark import check_benchmark, read_benchmark_file
 from clusteratlas.mapping.build import build_cluster_table
 from clusteratlas.mapping.output import sha256_file
-from clusteratlas.mapping.panel import check_panel_frame, store_panel
+from clusteratlas.mapping.panel import check_panel_frame, store_panel, unknown_industry_error
+from clusteratlas.mapping.panel_file import open_panel_file, unknown_industries
 from clusteratlas.mapping.strength import Thresholds
 
 Status = Callable[[str], None]
@@ -175,25 +176,33 @@ def map_panel(
     defs, info = _definitions(definitions)
     if info:
         inputs.append(info)
-    panel_file = None
-    if not isinstance(panel, pd.DataFrame):
-        from clusteratlas.sources.files import read_panel
-
+    defs_file = info["path"] if info else None
+    table = None
+    if isinstance(panel, pd.DataFrame):
+        check_panel_frame(panel, defs, definitions_file=defs_file, total_industry=total_industry)
+    else:
         panel_file = str(panel)
         status(f"reading {panel_file}")
-        inputs.append({"role": "panel", "path": panel_file, "sha256": sha256_file(panel)})
-        panel = read_panel(panel)
-    check_panel_frame(
-        panel,
-        defs,
-        file=panel_file,
-        definitions_file=info["path"] if info else None,
-        total_industry=total_industry,
-    )
+        table, industries = open_panel_file(panel, backend)
+        if table is None:  # read_panel raises the InputError of a bad file, with its line
+            from clusteratlas.sources.files import read_panel
+
+            panel = read_panel(panel)
+            check_panel_frame(
+                panel,
+                defs,
+                file=panel_file,
+                definitions_file=defs_file,
+                total_industry=total_industry,
+            )
+        else:
+            unknown = unknown_industries(industries, defs, total_industry)
+            if unknown:
+                raise unknown_industry_error(unknown, file=panel_file, definitions_file=defs_file)
+        inputs.append({"role": "panel", "path": panel_file, "sha256": sha256_file(panel_file)})
     bench, bench_info, bench_file = _benchmark(benchmark)
     if bench_info:
         inputs.append(bench_info)
-    keep = [c for c in panel.columns if not c.endswith("_flag") and c != "flag"]
     options = {
         "year": year,
         "lq_base": lq_base,
@@ -201,7 +210,9 @@ def map_panel(
         "level": level,
         "total_industry": total_industry,
     }
-    table = ibis.memtable(panel[keep])
+    if table is None:
+        keep = [c for c in panel.columns if not c.endswith("_flag") and c != "flag"]
+        table = ibis.memtable(panel[keep])
     result = _run(table, defs, bench, bench_file, backend, options, thresholds, status)
     result.attrs["provenance"] = _record(inputs, options, thresholds)
     return result

@@ -140,15 +140,23 @@ def check_panel_frame(
     if total_industry is not None:
         known.add(str(total_industry))
     codes = pd.Index(panel["industry"].astype(str).unique())
-    unknown = codes[~codes.isin(list(known))]
-    if len(unknown):
-        more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
-        against = f" {definitions_file}" if definitions_file else ""
-        raise InputError(
-            f"industry code {unknown[0]!r} is not in the cluster definitions{against}{more}",
-            column="industry",
-            **where,
-        )
+    unknown = sorted(codes[~codes.isin(list(known))])
+    if unknown:
+        raise unknown_industry_error(unknown, file=file, definitions_file=definitions_file)
+
+
+def unknown_industry_error(
+    unknown: list[str], *, file: str | None, definitions_file: str | None
+) -> InputError:
+    """The error for panel industry codes missing from the definitions (names the first)."""
+    where = {"file": file} if file else {"parameter": "panel"}
+    more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
+    against = f" {definitions_file}" if definitions_file else ""
+    return InputError(
+        f"industry code {unknown[0]!r} is not in the cluster definitions{against}{more}",
+        column="industry",
+        **where,
+    )
 
 
 @dataclass

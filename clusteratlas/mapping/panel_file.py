@@ -1,0 +1,168 @@
+"""Panel files read by the engine, with the same checks (and errors) as ``read_panel``.
+
+:func:`clusteratlas.sources.files.read_panel` validates a panel cell by cell in pandas, which
+is thorough but slow and memory-hungry on millions of rows. :func:`open_panel_file` lets the
+engine read the file instead: measures are parsed as numbers by the engine's reader (with
+``read_panel``'s missing-value markers), and one aggregate query over the file runs the other
+checks of ``read_panel`` (non-empty codes without surrounding blanks, 4-digit years, numbers
+finite and not negative, unique region × industry × year). The mapping then reads the file
+again through the same expression: two streaming scans cost less than materialising it.
+
+At the slightest doubt — the engine cannot parse a cell, a check fails, the header or a code
+is unusual (a region coded ``NA`` reads as missing) — the file goes to ``read_panel``, so the
+error the user sees is exactly its InputError with file, line and column, and a file it
+accepts is still mapped. The engine path is a speed-up, never a second definition of what a
+valid panel is.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from clusteratlas.mapping.aggregate import MEASURES
+
+KEY_COLUMNS = ("region", "industry", "year")
+#: Cell texts read as missing (as ``clusteratlas.sources.files.MISSING_MARKERS``).
+MISSING = ("", "NA", "N/A", "NaN", "nan", "null", "NULL", ":")
+_YEAR = r"^\d{4}(\.0+)?$"
+
+
+def _csv_header(path: Path) -> list[str] | None:
+    """Header names as written, or None when anything about the header is unusual."""
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    if head[:2] == b"\x1f\x8b":
+        if not str(path).lower().endswith(".gz"):
+            return None
+        with gzip.open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+    if head.startswith(b"\xef\xbb\xbf") or b"\n" not in head:
+        return None
+    try:
+        first = head.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+    except UnicodeDecodeError:
+        return None
+    names = next(csv.reader(io.StringIO(first)), None)
+    if not names or any(n != n.strip() or not n for n in names):
+        return None
+    if len({n.lower() for n in names}) != len(names):
+        return None
+    return names
+
+
+def _usable(names: dict[str, str]) -> bool:
+    if not all(k in names for k in KEY_COLUMNS) or not any(m in names for m in MEASURES):
+        return False
+    return not any(f"{m}_flag" in names and m not in names for m in MEASURES)
+
+
+def _year(col: ibis.Value) -> tuple[ibis.Value, ibis.Value]:
+    """Year as int64, and whether it is invalid (not 4 digits, optionally ``.0``)."""
+    if col.type().is_integer():
+        return col.cast("int64"), ~((col >= 1000) & (col <= 9999)).fill_null(False)
+    if col.type().is_floating():
+        ok = (col == col.floor()) & (col >= 1000) & (col < 10000)
+        return col.cast("int64"), ~ok.fill_null(False)
+    ok = col.re_search(_YEAR).fill_null(False)
+    return col.re_replace(r"\.0+$", "").try_cast("int64"), ~ok
+
+
+def _panel(raw: ibis.Table, names: dict[str, str]) -> ibis.Table | None:
+    """The typed panel with a ``bad`` flag per row, or None if a column type is unusual."""
+    fields: dict[str, Any] = {}
+    bad = ibis.literal(False)
+    for key in ("region", "industry"):
+        col = raw[names[key]]
+        if not col.type().is_string():
+            return None
+        fields[key] = col
+        bad = bad | col.isnull() | (col == "") | (col != col.strip())
+    fields["year"], bad_year = _year(raw[names["year"]])
+    bad = bad | bad_year
+    for m in MEASURES:
+        if m not in names:
+            fields[m] = ibis.null("float64")
+            continue
+        col = raw[names[m]]
+        if not col.type().is_numeric() or col.type().is_boolean():
+            return None
+        value = col.cast("float64")
+        value = ibis.ifelse(value.isnan(), ibis.null("float64"), value)
+        fields[m] = value
+        bad = bad | ((value < 0) | value.isinf()).fill_null(False)
+    return raw.select(**fields, bad=bad)
+
+
+def open_panel_file(path: str | Path, backend: Any) -> tuple[ibis.Table | None, list[str]]:
+    """The panel of a CSV/Parquet file as a table on ``backend``, if the fast path applies.
+
+    Returns ``(table, industries)`` — the table has ``region, industry, year, employment,
+    establishments, payroll`` and the list holds its distinct industry codes — or
+    ``(None, [])`` when the file must go through ``read_panel`` (which raises the proper
+    InputError for a bad file).
+    """
+    from clusteratlas.sources.files import panel_format
+
+    path = Path(path)
+    fmt = panel_format(path)
+    if not path.is_file():
+        return None, []
+    try:
+        if fmt == "csv":
+            header = _csv_header(path)
+            if header is None:
+                return None, []
+            names = {n.lower(): n for n in header}
+            if not _usable(names):
+                return None, []
+            raw = backend.read_csv(
+                str(path),
+                header=True,
+                delim=",",
+                all_varchar=True,
+                nullstr=list(MISSING),
+                types={names[m]: "DOUBLE" for m in MEASURES if m in names},
+            )
+        else:
+            raw = backend.read_parquet(str(path))
+            names = {c.strip().lower(): c for c in raw.columns}
+            if len(names) != len(raw.columns) or not _usable(names):
+                return None, []
+        panel = _panel(raw, names)
+        if panel is None:
+            return None, []
+        # distinct hashes of the keys: equal keys hash alike, so fewer hashes than rows flags
+        # every duplicate; a (very rare) collision only sends the file to read_panel
+        key = ibis.struct({k: panel[k] for k in KEY_COLUMNS}).hash()
+        checks = (
+            panel.aggregate(
+                rows=panel.count(),
+                bad=panel.bad.cast("int64").sum(),
+                keys=key.nunique(),
+                industries=panel.industry.collect(distinct=True),
+            )
+            .to_pyarrow()
+            .to_pylist()[0]
+        )
+    except Exception:  # the engine could not read or parse it: let read_panel explain
+        return None, []
+    if not checks["rows"] or checks["keys"] != checks["rows"] or checks["bad"]:
+        return None, []
+    return panel.select("region", "industry", "year", *MEASURES), list(checks["industries"])
+
+
+def unknown_industries(
+    industries: list[str], definitions: pd.DataFrame, total_industry: str | None
+) -> list[str]:
+    """Industry codes not in the definitions (sorted)."""
+    known = set(definitions["industry"].astype(str))
+    if total_industry is not None:
+        known.add(str(total_industry))
+    return sorted(set(map(str, industries)) - known)
