@@ -55,9 +55,9 @@ _register_all()
 
 
 def main() -> None:
-    """Entry point: run the app, printing user errors as one line."""
+    """Entry point: run the app, printing user errors as one line (exit status 2)."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except ClusterAtlasError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
@@ -73,6 +73,10 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    # Without standalone mode, click returns the code of ctx.exit()/typer.Exit instead of
+    # exiting: pass it on.
+    sys.exit(code if isinstance(code, int) else 0)
+
 
 if __name__ == "__main__":
     main()

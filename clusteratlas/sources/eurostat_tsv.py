@@ -40,7 +40,15 @@ TIME_MARKERS = {"time": "bulk", "time_period": "sdmx-tsv"}
 #: Eurostat dimension holding the industry code, and the classification it uses.
 INDUSTRY_DIMENSIONS = {"nace_r2": "NACE_R2", "nace_r21": "NACE_R21"}
 #: Eurostat dimensions used as the measure when a table has no ``unit`` (first found wins).
-INDICATOR_DIMENSIONS = ("na_item", "indic", "indic_na", "indic_sb", "indic_is", "indic_em")
+INDICATOR_DIMENSIONS = (
+    "na_item",
+    "indic",
+    "indic_na",
+    "indic_sb",
+    "indic_sbs",
+    "indic_is",
+    "indic_em",
+)
 RESERVED = ("time", "value", "flag")
 
 
