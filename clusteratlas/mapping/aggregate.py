@@ -46,8 +46,9 @@ def aggregate_to_clusters(
     keys: Sequence[str] = ("region", "year"),
     *,
     wage_employment: str | None = None,
+    total_industry: str | None = None,
 ) -> ibis.Table:
-    """Sum a region × industry × year panel into clusters.
+    """Sum a region × industry × year panel into clusters, and region totals in the same pass.
 
     Parameters
     ----------
@@ -62,18 +63,39 @@ def aggregate_to_clusters(
         Panel column used as the wage denominator (e.g. ``employment_reported``), or ``None``
         for ``employment``. Only members whose payroll is known count in the denominator, so
         that a suppressed payroll does not dilute the cluster's wage.
+    total_industry:
+        An industry code whose rows carry the region totals; they join no cluster.
 
     Returns
     -------
-    One row per ``keys`` × cluster with ``employment``, ``establishments``, ``payroll`` and
-    ``wage_employment`` (the denominator of :func:`~clusteratlas.mapping.wages.wage`).
+    One row per ``keys`` × cluster with ``employment``, ``establishments``, ``payroll``,
+    ``wage_employment`` (the denominator of :func:`~clusteratlas.mapping.wages.wage`), plus
+    rows with a NULL ``cluster`` for industries that belong to no cluster, and a column
+    ``total_part``: summed over a region's rows (NULL cluster included) it gives the region's
+    employment over *all* industries of the panel (each industry counted once, split evenly
+    over the clusters it joins), or the ``total_industry`` employment when one is given.
+
+    Notes
+    -----
+    Computing the totals in the same pass means the panel is read once; an 8-million-row
+    panel is neither scanned twice nor materialised.
     """
-    joined = panel.join(definitions.select("industry", "cluster", "weight"), "industry")
+    defs = definitions.select("industry", "cluster", "weight")
+    defs = defs.mutate(share=1.0 / defs.count().over(group_by="industry"))
+    cond = panel.industry == defs.industry
+    if total_industry is not None:
+        cond = cond & (panel.industry != total_industry)
+    joined = panel.left_join(defs, cond)
     w = joined.weight
     denominator = joined[wage_employment] if wage_employment else joined.employment
+    if total_industry is None:
+        total_part = (joined.employment * joined.share.fill_null(1.0)).sum()
+    else:
+        total_part = joined.employment.sum(where=joined.industry == total_industry)
     return joined.group_by([*keys, "cluster"]).agg(
         employment=weighted_value(joined.employment, w).sum(),
         establishments=weighted_value(joined.establishments, w).sum(),
         payroll=weighted_value(joined.payroll, w).sum(),
         wage_employment=weighted_value(denominator, w).sum(where=joined.payroll.notnull()),
+        total_part=total_part,
     )

@@ -205,13 +205,14 @@ def build_cluster_table(
 
     # 1. industries -> clusters
     group_keys = ["region", "year"] + (["level"] if level_mode == "column" else [])
-    members = p if total_industry is None else p.filter(p.industry != total_industry)
-    cl = aggregate_to_clusters(members, defs, group_keys, wage_employment=wage_den)
+    parts = aggregate_to_clusters(
+        p, defs, group_keys, wage_employment=wage_den, total_industry=total_industry
+    )
+    cl = parts.filter(parts.cluster.notnull())
     cl = _with_group(cl.join(meta, "cluster"), level_mode)
 
     # 2. region universes
-    totals_src = p if total_industry is None else p.filter(p.industry == total_industry)
-    totals = totals_src.group_by(group_keys).agg(region_total=totals_src.employment.sum())
+    totals = parts.group_by(group_keys).agg(region_total=parts.total_part.sum())
     totals = _with_group(totals, level_mode)
     typed = cl.group_by("region", "year", "grp").agg(
         region_traded=cl.employment.sum(where=cl.cluster_type == "traded"),
