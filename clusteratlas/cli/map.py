@@ -45,30 +45,60 @@ def _thresholds(items: list[str] | None) -> Thresholds:
     return Thresholds(**values)
 
 
-def _strength_table(result):
+def _derived_tables(result, trends_years: tuple[int, int] | None) -> dict[str, object]:
+    """Region cluster strength and (optionally) the trends table, from the cluster table."""
     import ibis
 
     from clusteratlas.engine import connect
+    from clusteratlas.mapping.growth import trends
     from clusteratlas.mapping.strength import region_cluster_strength
 
     backend = connect()
-    expr = region_cluster_strength(ibis.memtable(result))
-    return backend.to_pandas(expr.order_by("year", "region"))
+    table = ibis.memtable(result)
+    out = {"strength": backend.to_pandas(region_cluster_strength(table).order_by("year", "region"))}
+    if trends_years is not None:
+        start, end = trends_years
+        have = set(result["year"].unique())
+        missing = [y for y in trends_years if y not in have]
+        if missing:
+            raise InputError(f"the panel has no year {missing[0]}", parameter="--trends")
+        expr = trends(table, start, end).order_by("region", "cluster")
+        out["trends"] = backend.to_pandas(expr)
+    return out
 
 
-def _summary(result, out: Path, sidecar: Path) -> None:
+def _parse_trends(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    start, sep, end = value.partition(":")
+    try:
+        years = (int(start), int(end))
+    except ValueError:
+        years = None
+    if not sep or years is None or years[0] >= years[1]:
+        raise InputError(
+            f"expected START:END years, e.g. 2010:2015, got {value!r}", parameter="--trends"
+        )
+    return years
+
+
+def _summary(result, written: list[Path]) -> None:
     n_regions = result["region"].nunique()
     n_clusters = result["cluster"].nunique()
     years = sorted(result["year"].unique())
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else (str(years[0]) if years else "-")
     stars = result["stars"].value_counts().reindex([1, 2, 3], fill_value=0)
     console.print(
-        f"[bold]{len(result):,}[/] cells: {n_regions:,} regions × {n_clusters} clusters, {span}; "
-        f"strong {int(result['strong'].sum()):,} (strong10 {int(result['strong10'].sum()):,}); "
-        f"stars 1/2/3: {stars[1]:,}/{stars[2]:,}/{stars[3]:,}",
+        f"[bold]{len(result):,}[/] cells: {n_regions:,} regions × {n_clusters} clusters, {span}",
         highlight=False,
     )
-    console.print(f"wrote {out} and {sidecar.name}", highlight=False)
+    console.print(
+        f"strong {int(result['strong'].sum()):,} (strong10 {int(result['strong10'].sum()):,}); "
+        f"stars 1/2/3: {stars[1]:,} / {stars[2]:,} / {stars[3]:,}",
+        highlight=False,
+    )
+    for path in written:
+        console.print(f"wrote {path} (+ .provenance.json)", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -111,6 +141,12 @@ def register(app: typer.Typer) -> None:
         strength_out: Path | None = typer.Option(
             None, "--strength-out", help="Also write region cluster strength here."
         ),
+        trends_years: str | None = typer.Option(
+            None, "--trends", help="Years START:END for the trends table (with --trends-out)."
+        ),
+        trends_out: Path | None = typer.Option(
+            None, "--trends-out", help="Write growth, LQ change and shift-share here."
+        ),
     ) -> None:
         """Map clusters: employment, LQ, shares, wages, stars and strong flags per region."""
         from clusteratlas.mapping.api import map_panel, map_store
@@ -118,6 +154,13 @@ def register(app: typer.Typer) -> None:
         output_format(out, "--out")
         if strength_out is not None:
             output_format(strength_out, "--strength-out")
+        span = _parse_trends(trends_years)
+        if (span is None) != (trends_out is None):
+            raise InputError("--trends and --trends-out go together", parameter="--trends")
+        if trends_out is not None:
+            output_format(trends_out, "--trends-out")
+            if year is not None:
+                raise InputError("--trends needs both years: drop --year", parameter="--year")
         if lq_base not in LQ_BASES:
             raise InputError(
                 f"must be one of {', '.join(LQ_BASES)}, got {lq_base!r}", parameter="--lq-base"
@@ -165,12 +208,17 @@ def register(app: typer.Typer) -> None:
                     status=status,
                     **options,
                 )
+            derived = {}
+            if strength_out is not None or trends_out is not None:
+                status("region cluster strength and trends")
+                derived = _derived_tables(result, span)  # errors before anything is written
             status(f"writing {out}")
             provenance = result.attrs.get("provenance", {})
-            sidecar = write_result(result, out, provenance)
-            if strength_out is not None:
-                strength = _strength_table(result)
-                write_result(strength, strength_out, {**provenance, "table": "cluster strength"})
-        _summary(result, out, sidecar)
-        if strength_out is not None:
-            console.print(f"wrote {strength_out}", highlight=False)
+            write_result(result, out, provenance)
+            written = [out]
+            for key, path in (("strength", strength_out), ("trends", trends_out)):
+                if path is not None:
+                    extra = {"table": key, "trends": list(span) if key == "trends" else None}
+                    write_result(derived[key], path, {**provenance, **extra})
+                    written.append(path)
+        _summary(result, written)

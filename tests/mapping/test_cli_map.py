@@ -144,3 +144,37 @@ def test_panel_needs_clusters(files, run_cli):
     tmp, panel, _ = files
     code, _, err = run_cli("map", "--panel", panel, "--out", tmp / "o.csv")
     assert "--clusters" in one_line_error(code, err)
+
+
+def test_trends_output(files, run_cli):
+    tmp, panel, defs = files
+    later = (
+        PANEL.replace(",2020,", ",2025,")
+        .split("\n", 1)[1]
+        .replace("A,i1,2025,100", "A,i1,2025,150")
+    )
+    panel.write_text(PANEL + later)
+    out, trends = tmp / "t.csv", tmp / "trends.csv"
+    args = ["map", "--panel", panel, "--clusters", defs, "--out", out]
+    code, _, err = run_cli(*args, "--trends", "2020:2025", "--trends-out", trends)
+    assert code == 0, err
+    table = pd.read_csv(trends).set_index(["region", "cluster"])
+    assert table.loc[("A", "T1"), "employment_change"] == 50
+    assert table.loc[("A", "T1"), "employment_cagr"] == pytest.approx(1.5 ** (1 / 5) - 1)
+    record = json.loads((tmp / "trends.csv.provenance.json").read_text())
+    assert record["trends"] == [2020, 2025]
+    # a year the panel lacks: one-line error, nothing written
+    out2 = tmp / "t2.csv"
+    code, _, err = run_cli(*args[:-1], out2, "--trends", "2020:2030", "--trends-out", tmp / "x.csv")
+    assert "2030" in one_line_error(code, err)
+    assert not out2.exists()
+    code, _, err = run_cli(*args, "--trends", "2025:2020", "--trends-out", trends)
+    assert "--trends" in one_line_error(code, err)
+
+
+def test_bad_definitions_file_is_one_line_exit_2(files, run_cli):
+    tmp, panel, defs = files
+    defs.write_text(DEFS.replace("i3,L1,Local one,local", "i3,L1,Local one,regional"))
+    code, _, err = run_cli("map", "--panel", panel, "--clusters", defs, "--out", tmp / "o.csv")
+    line = one_line_error(code, err)
+    assert "clusters.csv" in line
