@@ -32,10 +32,12 @@ def _range(text: str) -> tuple[float, float]:
     return lo, hi
 
 
-def _print_frame(title: str, frame: pd.DataFrame, columns: list[str]) -> None:
+def _print_frame(
+    title: str, frame: pd.DataFrame, columns: list[str], no_wrap: tuple[str, ...] = ("flag",)
+) -> None:
     t = Table(title=title)
     for c in columns:
-        t.add_column(c, overflow="fold")
+        t.add_column(c, overflow="fold", no_wrap=c in no_wrap)
     for row in frame[columns].itertuples(index=False):
         t.add_row(
             *["" if pd.isna(v) else (f"{v:.4g}" if isinstance(v, float) else str(v)) for v in row]
@@ -130,6 +132,22 @@ def register(app: typer.Typer) -> None:
         edition_data: Path | None = typer.Option(
             None, "--edition-data", help="Folder of the shared data (default ../shared/data)."
         ),
+        edition_clusters: Path | None = typer.Option(
+            None,
+            "--edition-clusters",
+            help="Cluster-mapping output (region, year, value: share of employment in strong "
+            "clusters) to score 'Entrepreneurial conditions' in the open-data edition.",
+        ),
+        edition_out: Path | None = typer.Option(
+            None, "--edition-out", help="Write the edition's framework, data and reports here."
+        ),
+        joint: str | None = typer.Option(
+            None,
+            "--joint",
+            help="Joint-challenges matrix of regions: eocic-pilot, or Name=A+B,C,... "
+            "(each against its default peers).",
+        ),
+        joint_out: Path | None = typer.Option(None, "--joint-out", help="Write the matrix as CSV."),
         uncertainty: int = typer.Option(
             0,
             "--uncertainty",
@@ -141,25 +159,36 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(1, "--seed"),
     ) -> None:
         """Score regions on a framework: pipeline, ranks, strengths/bottlenecks, uncertainty."""
-        from clusteratlas.scoreboard import api, results
+        from clusteratlas.scoreboard import api, reading, results
         from clusteratlas.scoreboard.framework import load_framework
         from clusteratlas.scoreboard.pipeline import ScoreboardData
-        from clusteratlas.scoreboard.tables import parse_region_list, read_structure_csv
+        from clusteratlas.scoreboard.tables import (
+            parse_region_list,
+            read_structure_csv,
+            write_csv_atomic,
+        )
 
         structure_table = read_structure_csv(structure) if structure is not None else None
+        structure_weights: dict[str, float] | None = None
+        member_weights: dict[str, float] | None = None
         coverage = None
         if edition is not None:
             if edition != "open-data":
                 raise InputError(
                     f"unknown edition {edition!r}; available: open-data", parameter="--edition"
                 )
-            from clusteratlas.scoreboard.edition import build_open_data_edition
+            from clusteratlas.scoreboard.edition import STRUCTURE_WEIGHTS, build_open_data_edition
 
-            ed = build_open_data_edition(edition_data)
+            ed = build_open_data_edition(edition_data, clusters=edition_clusters)
             fw, sd, coverage = ed.framework, ed.data, ed.coverage
-            structure_table = structure_table if structure_table is not None else ed.structure
+            if structure_table is None:
+                structure_table, structure_weights = ed.structure, STRUCTURE_WEIGHTS
+            member_weights = ed.population.to_dict()
             if year is None:
                 year = ed.year
+            if edition_out is not None:
+                written = ed.write(edition_out)
+                console.print(f"wrote the edition to {edition_out} ({len(written)} files)")
         else:
             if framework is None or data is None:
                 raise InputError(
@@ -177,11 +206,23 @@ def register(app: typer.Typer) -> None:
             from clusteratlas.scoreboard.coverage import coverage_report
 
             cov = coverage if coverage is not None else coverage_report(fw, sd)
-            _print_frame(f"coverage of {fw.name}", cov, list(cov.columns))
-        if out is None and strengths is None:
-            if report is None:
+            shown = cov.assign(
+                data=cov["with_data"].astype(str) + "/" + cov["indicators"].astype(str)
+            )
+            years_col = "reference_years" if "reference_years" in cov.columns else "years"
+            shown[years_col] = shown[years_col].fillna("")
+            _print_frame(
+                f"coverage of {fw.name}",
+                shown,
+                ["dimension", "name", "status", "data", "regions_any", "regions_all", years_col],
+                no_wrap=("dimension", "status", years_col),
+            )
+            for row in cov[cov["note"] != ""].itertuples(index=False):
+                console.print(f"  {row.dimension}: {row.note}", soft_wrap=True, highlight=False)
+        if out is None and strengths is None and joint is None:
+            if report is None and edition_out is None:
                 raise InputError(
-                    "give --out FILE.csv (or --strengths REGION / --report coverage)",
+                    "give --out FILE.csv (or --strengths REGION / --joint / --report coverage)",
                     parameter="--out",
                 )
             return
@@ -227,33 +268,55 @@ def register(app: typer.Typer) -> None:
                 res.sensitivity,
                 ["factor", "first_order", "total", "total_p05", "total_p95"],
             )
+        yr = (
+            year
+            if year is not None
+            else int(res.run.aggregated.index.get_level_values("year").max())
+        )
+        table = res.run.aggregated.xs(yr, level="year")
         if strengths is not None:
-            user_peers = parse_region_list(peers, "--peers", results.MAX_USER_PEERS)
-            yr = (
-                year
-                if year is not None
-                else int(res.run.aggregated.index.get_level_values("year").max())
+            rd = reading.read_region(
+                table,
+                res.run.framework,
+                strengths,
+                peers=parse_region_list(peers, "--peers", results.MAX_USER_PEERS),
+                structure=structure_table,
+                weights=structure_weights,
+                member_weights=member_weights,
+                top=top,
             )
-            table = res.run.aggregated.xs(yr, level="year")
-            if not user_peers:
-                if structure_table is None:
-                    raise InputError(
-                        "default peers need structural data: give --structure FILE or --peers",
-                        parameter="--peers",
-                    )
-                user_peers = results.default_peers(
-                    structure_table, strengths, candidates=list(table.index)
-                )
-            sb = results.strengths_bottlenecks(table, res.run.framework, strengths, user_peers)
-            console.print(f"[bold]{strengths}[/] {yr} against peers: {', '.join(user_peers)}")
+            who = f"[bold]{rd.label}[/] ({'+'.join(rd.members)}) {yr}"
+            console.print(f"{who}, peers {rd.peers_source}: {', '.join(rd.peers)}")
             _print_frame(
                 "strengths and bottlenecks (relative score = 100 × score / peers' mean)",
-                sb[sb["flag"] != ""],
+                rd.flags[rd.flags["flag"] != ""],
                 ["flag", "level", "node", "name", "score", "peer_mean", "relative", "reason"],
             )
-            tb = results.top_bottom(table, res.run.framework, strengths, top)
             _print_frame(
                 f"top-{top} / bottom-{top} indicators by rank among all regions",
-                tb,
+                rd.top_bottom,
                 ["side", "node", "name", "score", "rank", "of"],
             )
+        if joint is not None:
+            matrix, peer_map, left_out = reading.joint_challenges_for(
+                table,
+                res.run.framework,
+                reading.parse_entities(joint),
+                structure=structure_table,
+                weights=structure_weights,
+                member_weights=member_weights,
+            )
+            console.print(
+                f"[bold]joint challenges {yr}[/] (B = bottleneck, S = strength, each vs own peers)"
+            )
+            shown = matrix.drop(columns=["name", "level"]).replace("", "·")
+            console.print(shown.to_string(index=False), soft_wrap=True, highlight=False)
+            for label, used in peer_map.items():
+                console.print(
+                    f"  peers of {label}: {', '.join(used)}", soft_wrap=True, highlight=False
+                )
+            if left_out:
+                console.print(f"not scored (no data): {', '.join(left_out)}")
+            if joint_out is not None:
+                write_csv_atomic(matrix, joint_out)
+                console.print(f"wrote {joint_out}")

@@ -245,7 +245,9 @@ def default_peers(
     ``region`` may be a list of regions (an entity such as a NUTS 1 region scored from its
     NUTS 2 parts): its profile is the (``member_weights``-weighted) mean of their z-scores and
     the members themselves are never peers. ``candidates`` restricts the pool (e.g. to the
-    regions scored). Ties are broken by region code.
+    regions scored). Candidates that have every variable the profile has come first, so that
+    a region with gaps in its data cannot look close just because fewer variables are
+    compared; the others follow only if fewer than ``k`` are complete. Ties are broken by code.
     """
     members = [region] if isinstance(region, str) else list(region)
     pool = (
@@ -260,13 +262,12 @@ def default_peers(
     mw = pd.Series({m: (member_weights or {}).get(m, 1.0) for m in members}, dtype=float)
     zm = z.loc[members]
     profile = (zm.mul(mw, axis=0).sum() / zm.notna().mul(mw, axis=0).sum()).where(zm.notna().any())
-    d = structural_distance(
-        z.drop(index=members, errors="ignore").loc[lambda f: f.index.isin(pool.index)],
-        profile,
-        weights,
-    )
-    d = d.dropna().round(12)  # equal distances (up to float noise) fall back to the code order
-    return list(d.to_frame("d").assign(code=d.index).sort_values(["d", "code"]).index[:k])
+    others = z.drop(index=members, errors="ignore").loc[lambda f: f.index.isin(pool.index)]
+    d = structural_distance(others, profile, weights).dropna().round(12)
+    used = [c for c in profile.index[profile.notna()] if (weights or {}).get(c, 1.0) > 0]
+    complete = others.loc[d.index, used].notna().all(axis=1)
+    table = pd.DataFrame({"incomplete": ~complete, "d": d, "code": d.index})
+    return list(table.sort_values(["incomplete", "d", "code"]).index[:k])
 
 
 def entity_scores(

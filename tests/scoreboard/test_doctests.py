@@ -12,6 +12,8 @@ MODULES = [
     "denominate",
     "impute",
     "montecarlo",
+    "reading",
+    "edition_sources",
     "normalise",
     "results",
     "screen",
