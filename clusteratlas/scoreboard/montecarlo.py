@@ -249,18 +249,19 @@ def rank_batch(scores: np.ndarray) -> np.ndarray:
     any_nan = bool(nan.any())
     n = scores.shape[-1]
     flat = scores.reshape(-1, n)
-    flat = (
-        np.where(nan.reshape(flat.shape), -np.inf, flat) if any_nan else flat
-    ) + 0.0  # -0.0 → 0.0
+    flat = np.where(nan.reshape(flat.shape), -np.inf, flat) if any_nan else flat
+    flat = flat + 0.0  # a copy, and -0.0 becomes 0.0
     bits = max(1, int(np.ceil(np.log2(max(n, 2)))))
     low = np.int64((1 << bits) - 1)
     i = flat.view(np.int64)
-    key = i ^ ((i >> 63) & np.int64(0x7FFFFFFFFFFFFFFF))  # order-preserving signed integers
-    packed = (~key & ~low) | np.arange(n, dtype=np.int64)  # ~ makes the order descending
-    packed.sort(axis=1)
+    # non-negative floats already sort like their bits; otherwise flip negatives' magnitude bits
+    positive = not any_nan and flat.min() >= 0
+    key = i if positive else i ^ ((i >> 63) & np.int64(0x7FFFFFFFFFFFFFFF))
+    packed = (key & ~low) | np.arange(n, dtype=np.int64)
+    packed.sort(axis=1)  # ascending; the highest value gets rank 1
     order = packed & low
     ranks = np.empty(flat.shape, dtype=np.int32)
-    np.put_along_axis(ranks, order, np.arange(1, n + 1, dtype=np.int32)[None, :], axis=1)
+    np.put_along_axis(ranks, order, np.arange(n, 0, -1, dtype=np.int32)[None, :], axis=1)
     trunc = packed >> bits
     clash = (trunc[:, 1:] == trunc[:, :-1]).any(axis=1)
     if clash.any():

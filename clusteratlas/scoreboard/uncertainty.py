@@ -264,7 +264,7 @@ def run_uncertainty(
     """
     draws = random_draws(prep, n, noise, seed)
     N, K, M = len(prep.regions), prep.n_indicators, len(prep.nodes)
-    hist = np.zeros((M, N, N), dtype=np.int64)
+    hist = np.zeros((M, N, N), dtype=np.int32)  # draws per (node, region, rank)
     agg_track = np.arange(K, M)
     A = len(agg_track)
     base = ((np.arange(A)[:, None, None] * N + np.arange(N)[None, :, None]) * N - 1).astype(
@@ -289,7 +289,7 @@ def run_uncertainty(
     cum = np.cumsum(hist, axis=-1)
     total = cum[..., -1]
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = (hist * np.arange(1, N + 1)).sum(axis=-1) / total
+        mean = (hist @ np.arange(1.0, N + 1)) / total
     nominal = nominal_ranks(prep)
     rows = {
         "region": np.tile(prep.regions, M),
