@@ -115,7 +115,7 @@ def _prepare_definitions(definitions: ibis.Table) -> tuple[ibis.Table, ibis.Tabl
     defs = definitions.select(
         industry=definitions.industry.cast("string"),
         cluster=definitions.cluster.cast("string"),
-        cluster_type=definitions.cluster_type.cast("string"),
+        cluster_type=definitions.cluster_type.cast("string").strip().lower(),
         cluster_name=(
             definitions.cluster_name.cast("string")
             if "cluster_name" in cols
@@ -209,7 +209,7 @@ def build_cluster_table(
         p, defs, group_keys, wage_employment=wage_den, total_industry=total_industry
     )
     cl = parts.filter(parts.cluster.notnull())
-    cl = _with_group(cl.join(meta, "cluster"), level_mode)
+    cl = _with_group(cl.join(meta.select("cluster", "cluster_type"), "cluster"), level_mode)
 
     # 2. region universes
     totals = parts.group_by(group_keys).agg(region_total=parts.total_part.sum())
@@ -254,21 +254,32 @@ def build_cluster_table(
         )
     else:
         universe = ibis.literal("total")
-    t = t.mutate(universe=universe)
-    t = t.mutate(
+    # keep only what later steps need: this table is read twice (cut-offs, then flags)
+    t = t.select(
+        "region",
+        "cluster",
+        "year",
+        "employment",
+        "establishments",
+        "payroll",
+        "level",
+        "grp",
+        "cluster_type",
+        "bench_employment",
+        universe=universe,
+        wage=wage(t.payroll, _nz(t.wage_employment)),
         region_employment=ibis.cases(
-            (t.universe == "traded", t.region_traded),
-            (t.universe == "local", t.region_local),
+            (universe == "traded", t.region_traded),
+            (universe == "local", t.region_local),
             else_=t.region_total,
         ),
         benchmark_universe_employment=ibis.cases(
-            (t.universe == "traded", t.bench_traded),
-            (t.universe == "local", t.bench_local),
+            (universe == "traded", t.bench_traded),
+            (universe == "local", t.bench_local),
             else_=t.bench_total,
         ),
     )
     t = t.mutate(
-        wage=wage(t.payroll, _nz(t.wage_employment)),
         lq=location_quotient(
             t.employment,
             _nz(t.region_employment),
@@ -304,7 +315,7 @@ def build_cluster_table(
         rule = is_strong(t.lq, cut, t.employment, t.q_emp, est_ok, th.strong_min_lq)
         return (traded & rule).fill_null(False)
 
-    return t.select(
+    out = t.select(
         "region",
         "cluster",
         "year",
@@ -321,11 +332,16 @@ def build_cluster_table(
         star_productivity=s_prod,
         strong=strong(t.q_lq),
         strong10=strong(t.q_lq10),
-        cluster_name=t.cluster_name,
         cluster_type=t.cluster_type,
         level=t.level,
         universe=t.universe,
         region_employment=t.region_employment,
         benchmark_employment=t.bench_employment,
         benchmark_universe_employment=t.benchmark_universe_employment,
+    )
+    # the name joins last: no long string rides through the joins above
+    names = meta.select("cluster", name="cluster_name")
+    out = out.left_join(names, "cluster")
+    return out.select(
+        *CLUSTER_COLUMNS, cluster_name=out.name, **{c: out[c] for c in EXTRA_COLUMNS[1:]}
     )
