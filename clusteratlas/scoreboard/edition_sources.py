@@ -110,8 +110,10 @@ def _reason(code: str, level2: Mapping[str, frozenset[str]], target: str, tried:
     if code[2:] and code[2:].strip("Z") == "":
         return "Extra-Regio (ZZ)"
     found = [v for v, codes in sorted(level2.items()) if v != target and code in codes]
-    if len(code) != 4 or not code[:2].isalpha() or not found:
-        return "aggregate or unknown code"
+    if code.startswith(("EU", "EA", "EEA", "EFTA")) or len(code) != 4 or not code[:2].isalpha():
+        return "aggregate (not a NUTS 2 region)"
+    if not found:
+        return f"NUTS 2 code of none of the versions {', '.join(sorted(level2))} (older code?)"
     if any(v in tried for v in found):
         return f"NUTS {'/'.join(found)} code without a same-territory NUTS {target} equivalent"
     return f"NUTS {'/'.join(found)} code: no change table to NUTS {target} available"
