@@ -54,7 +54,9 @@ def _derived_tables(result, trends_years: tuple[int, int] | None) -> dict[str, o
     from clusteratlas.mapping.strength import region_cluster_strength
 
     backend = connect()
-    table = ibis.memtable(result)
+    frame = result.copy(deep=False)
+    frame.attrs = {}  # the provenance record stays with the result, not in the engine
+    table = ibis.memtable(frame)
     out = {"strength": backend.to_pandas(region_cluster_strength(table).order_by("year", "region"))}
     if trends_years is not None:
         start, end = trends_years

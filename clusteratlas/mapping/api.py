@@ -29,6 +29,7 @@ from clusteratlas.mapping.strength import Thresholds
 
 Status = Callable[[str], None]
 DEFINITION_COLUMNS = ("industry", "cluster", "cluster_type")
+CLUSTER_TYPES = ("traded", "local", "emerging")
 
 
 def _quiet(_: str) -> None:
@@ -40,7 +41,14 @@ def _definitions(definitions: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, 
         for col in DEFINITION_COLUMNS:
             if col not in definitions.columns:
                 raise InputError("missing column in the definitions", column=col)
-        return definitions, None
+        kinds = definitions["cluster_type"].astype(str).str.strip().str.lower()
+        bad = sorted(set(kinds) - set(CLUSTER_TYPES))
+        if bad:
+            raise InputError(
+                f"cluster_type must be one of {', '.join(CLUSTER_TYPES)}, got {bad[0]!r}",
+                column="cluster_type",
+            )
+        return definitions.assign(cluster_type=kinds), None
     from clusteratlas.classifications import read_scheme_file
 
     frame = read_scheme_file(definitions)
@@ -245,8 +253,9 @@ def map_store(
     dataset, where, measures:
         The recipe of :func:`~clusteratlas.mapping.panel.store_panel`.
     level:
-        As in :func:`~clusteratlas.mapping.build.build_cluster_table`; when ``None`` and all
-        regions are of a NUTS system, ``"nuts"``.
+        As in :func:`~clusteratlas.mapping.build.build_cluster_table`. When ``None``: the
+        levels of the store's ``regions`` table if it knows every region of the panel, else
+        ``"nuts"`` when all regions are of a NUTS system, else one group.
     Others:
         As in :func:`map_panel`.
     """
@@ -280,12 +289,13 @@ def map_store(
         measures=measures,
         total_industry=total_industry,
     )
-    if (
-        level is None
-        and sp.region_systems
-        and all(s.upper().startswith("NUTS") for s in sp.region_systems)
-    ):
-        level = "nuts"
+    panel = sp.panel
+    if level is None or level == "column":
+        if sp.levels is not None:  # the store's regions table knows every region's level
+            panel = panel.join(ibis.memtable(sp.levels), "region")
+            level = "column"
+        elif sp.region_systems and all(s.upper().startswith("NUTS") for s in sp.region_systems):
+            level = "nuts"
     bench, bench_info, bench_file = _benchmark(benchmark)
     options = {
         "store": str(store.path),
@@ -301,8 +311,9 @@ def map_store(
         "level": level,
         "total_industry": total_industry,
     }
-    result = _run(sp.panel, sp.definitions, bench, bench_file, backend, options, thresholds, status)
+    result = _run(panel, sp.definitions, bench, bench_file, backend, options, thresholds, status)
     prov = store.provenance(sp.dataset)
+    prov = prov.astype(object).where(prov.notna(), None)  # NaT/NaN -> null in JSON
     datasets = prov.drop(columns=["load_id"], errors="ignore").to_dict(orient="records")
     attribution = sorted({str(a) for a in prov.get("attribution", []) if a})
     inputs = [bench_info] if bench_info else []

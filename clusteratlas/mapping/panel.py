@@ -170,6 +170,39 @@ class StorePanel:
     dims: str
     measures: dict[str, tuple[str, float]]
     region_systems: list[str] = field(default_factory=list)
+    levels: pd.DataFrame | None = None  # region -> level, from the store's regions table
+
+
+def store_region_levels(con: Any, panel: ibis.Table) -> pd.DataFrame | None:
+    """Levels of the panel's regions from the store's ``regions`` table, if it knows them all.
+
+    A region of system ``S`` matches a ``regions`` row whose ``system`` or
+    ``system || version`` is ``S`` (``NUTS`` + ``2021`` = ``NUTS2021``; ``demo``). Returns a
+    frame ``region, level``, or ``None`` when some region (e.g. an aggregate like ``EU28``)
+    has no level there.
+    """
+    used = panel.select("region", "region_system").distinct().to_pandas()
+    if used.empty:
+        return None
+    regions = con.table("regions").select("system", "version", "code", "level").to_pandas()
+    regions = regions[regions["level"].notna()]
+    if regions.empty:
+        return None
+    keyed = pd.concat(
+        [
+            regions.assign(key=regions.system.astype(str)),
+            regions.assign(key=regions.system.astype(str) + regions.version.astype(str)),
+        ]
+    ).drop_duplicates(["key", "code"])
+    merged = used.merge(
+        keyed, left_on=["region_system", "region"], right_on=["key", "code"], how="left"
+    )
+    if merged["level"].isna().any():
+        return None
+    levels = merged.groupby("region")["level"].agg(["min", "max"])
+    if (levels["min"] != levels["max"]).any():  # one code, two levels: ambiguous
+        return None
+    return pd.DataFrame({"region": levels.index, "level": levels["min"].astype("int64").values})
 
 
 def _scheme_frame(con: Any, scheme: str) -> pd.DataFrame:
@@ -264,6 +297,7 @@ def store_panel(
         for target, (source, factor) in recipe.items()
     }
     panel = picked.group_by("region", "industry", "year").agg(**aggs)
+    levels = store_region_levels(con, picked)
     systems = sorted(found.loc[found.dataset == chosen, "region_system"].unique())
     return StorePanel(
         panel=panel,
@@ -273,4 +307,5 @@ def store_panel(
         dims=dims[0],
         measures=recipe,
         region_systems=systems,
+        levels=levels,
     )

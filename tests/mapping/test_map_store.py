@@ -220,3 +220,28 @@ def test_map_store_real_eurostat_lfs(store, shared_file):
     )
     assert out.loc[("DE11", "B-E"), "lq"] == pytest.approx(lq, rel=1e-12)
     assert out.loc[("DE11", "B-E"), "employment"] == pytest.approx(wide.loc["DE11", "B-E"] * 1000)
+
+
+def test_map_store_takes_levels_from_the_regions_table(filled):
+    # the regions table says XX12 is level 1 (unlike its code): the table wins over the code
+    regions = pd.DataFrame(
+        {
+            "system": "NUTS",
+            "version": "2013",
+            "code": ["XX", "XX11", "XX12"],
+            "level": [0, 2, 1],
+            "parent": [None, "XX", "XX"],
+            "name": ["X", "X one", "X two"],
+            "country": "XX",
+        }
+    )
+    filled.load_regions(regions)
+    out = map_store(filled, "sections", total_industry="TOTAL", **RECIPE)
+    out = out.set_index(["region", "cluster"])
+    assert out.attrs["provenance"]["options"]["level"] == "column"
+    assert out.loc[("XX12", "IND"), "level"] == 1
+    assert out.loc[("XX11", "IND"), "lq"] == pytest.approx(1.0)  # alone in its level now
+    # a region the table does not know: back to levels derived from NUTS codes
+    filled.con.execute("DELETE FROM regions WHERE code = 'XX12'")
+    out = map_store(filled, "sections", total_industry="TOTAL", **RECIPE)
+    assert out.attrs["provenance"]["options"]["level"] == "nuts"
