@@ -83,7 +83,7 @@ def _panel(raw: ibis.Table, names: dict[str, str]) -> ibis.Table | None:
         if not col.type().is_string():
             return None
         fields[key] = col
-        bad = bad | col.isnull() | (col == "") | (col != col.strip())
+        bad = bad | col.isnull()  # blank codes are checked on the distinct values
     fields["year"], bad_year = _year(raw[names["year"]])
     bad = bad | bad_year
     for m in MEASURES:
@@ -146,6 +146,7 @@ def open_panel_file(path: str | Path, backend: Any) -> tuple[ibis.Table | None, 
                 rows=panel.count(),
                 bad=panel.bad.cast("int64").sum(),
                 keys=key.nunique(),
+                regions=panel.region.collect(distinct=True),
                 industries=panel.industry.collect(distinct=True),
             )
             .to_pyarrow()
@@ -154,6 +155,9 @@ def open_panel_file(path: str | Path, backend: Any) -> tuple[ibis.Table | None, 
     except Exception:  # the engine could not read or parse it: let read_panel explain
         return None, []
     if not checks["rows"] or checks["keys"] != checks["rows"] or checks["bad"]:
+        return None, []
+    codes = [*checks["regions"], *checks["industries"]]
+    if any(not c or c != c.strip() for c in codes):  # empty, or blanks read_panel would strip
         return None, []
     return panel.select("region", "industry", "year", *MEASURES), list(checks["industries"])
 
