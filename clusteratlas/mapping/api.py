@@ -23,8 +23,13 @@ from clusteratlas.errors import InputError
 from clusteratlas.mapping.benchmark import check_benchmark, read_benchmark_file
 from clusteratlas.mapping.build import build_cluster_table
 from clusteratlas.mapping.output import sha256_file
-from clusteratlas.mapping.panel import check_panel_frame, store_panel, unknown_industry_error
-from clusteratlas.mapping.panel_file import open_panel_file, unknown_industries
+from clusteratlas.mapping.panel import (
+    check_panel_frame,
+    store_panel,
+    unknown_industries,
+    unknown_industry_error,
+)
+from clusteratlas.mapping.panel_file import open_panel_file
 from clusteratlas.mapping.strength import Thresholds
 
 Status = Callable[[str], None]

@@ -136,13 +136,20 @@ def check_panel_frame(
                 column=col,
                 **where,
             )
+    codes = panel["industry"].astype(str).unique().tolist()
+    unknown = unknown_industries(codes, definitions, total_industry)
+    if unknown:
+        raise unknown_industry_error(unknown, file=file, definitions_file=definitions_file)
+
+
+def unknown_industries(
+    industries: Iterable[str], definitions: pd.DataFrame, total_industry: str | None
+) -> list[str]:
+    """Industry codes not in the definitions (nor the ``total_industry``), sorted."""
     known = set(definitions["industry"].astype(str))
     if total_industry is not None:
         known.add(str(total_industry))
-    codes = pd.Index(panel["industry"].astype(str).unique())
-    unknown = sorted(codes[~codes.isin(list(known))])
-    if unknown:
-        raise unknown_industry_error(unknown, file=file, definitions_file=definitions_file)
+    return sorted(set(map(str, industries)) - known)
 
 
 def unknown_industry_error(

@@ -24,13 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import ibis
-import pandas as pd
 
 from clusteratlas.mapping.aggregate import MEASURES
+from clusteratlas.sources.files import KEY_COLUMNS, MISSING_MARKERS, panel_format
 
-KEY_COLUMNS = ("region", "industry", "year")
-#: Cell texts read as missing (as ``clusteratlas.sources.files.MISSING_MARKERS``).
-MISSING = ("", "NA", "N/A", "NaN", "nan", "null", "NULL", ":")
 _YEAR = r"^\d{4}(\.0+)?$"
 
 
@@ -108,8 +105,6 @@ def open_panel_file(path: str | Path, backend: Any) -> tuple[ibis.Table | None, 
     ``(None, [])`` when the file must go through ``read_panel`` (which raises the proper
     InputError for a bad file).
     """
-    from clusteratlas.sources.files import panel_format
-
     path = Path(path)
     fmt = panel_format(path)
     if not path.is_file():
@@ -127,7 +122,7 @@ def open_panel_file(path: str | Path, backend: Any) -> tuple[ibis.Table | None, 
                 header=True,
                 delim=",",
                 all_varchar=True,
-                nullstr=list(MISSING),
+                nullstr=sorted(MISSING_MARKERS),
                 types={names[m]: "DOUBLE" for m in MEASURES if m in names},
             )
         else:
@@ -160,13 +155,3 @@ def open_panel_file(path: str | Path, backend: Any) -> tuple[ibis.Table | None, 
     if any(not c or c != c.strip() for c in codes):  # empty, or blanks read_panel would strip
         return None, []
     return panel.select("region", "industry", "year", *MEASURES), list(checks["industries"])
-
-
-def unknown_industries(
-    industries: list[str], definitions: pd.DataFrame, total_industry: str | None
-) -> list[str]:
-    """Industry codes not in the definitions (sorted)."""
-    known = set(definitions["industry"].astype(str))
-    if total_industry is not None:
-        known.add(str(total_industry))
-    return sorted(set(map(str, industries)) - known)
