@@ -315,33 +315,16 @@ def build_cluster_table(
         rule = is_strong(t.lq, cut, t.employment, t.q_emp, est_ok, th.strong_min_lq)
         return (traded & rule).fill_null(False)
 
-    out = t.select(
-        "region",
-        "cluster",
-        "year",
-        "employment",
-        "establishments",
-        "payroll",
-        "wage",
-        "lq",
-        "region_share",
-        "benchmark_share",
+    flags = t.mutate(
         stars=star_count(s_size, s_spec, s_prod),
         star_size=s_size,
         star_specialisation=s_spec,
         star_productivity=s_prod,
         strong=strong(t.q_lq),
         strong10=strong(t.q_lq10),
-        cluster_type=t.cluster_type,
-        level=t.level,
-        universe=t.universe,
-        region_employment=t.region_employment,
         benchmark_employment=t.bench_employment,
-        benchmark_universe_employment=t.benchmark_universe_employment,
     )
     # the name joins last: no long string rides through the joins above
-    names = meta.select("cluster", name="cluster_name")
-    out = out.left_join(names, "cluster")
-    return out.select(
-        *CLUSTER_COLUMNS, cluster_name=out.name, **{c: out[c] for c in EXTRA_COLUMNS[1:]}
-    )
+    names = meta.select("cluster", cluster_name="cluster_name")
+    out = flags.select(*CLUSTER_COLUMNS, *EXTRA_COLUMNS[1:]).left_join(names, "cluster")
+    return out.select(*CLUSTER_COLUMNS, *EXTRA_COLUMNS)
