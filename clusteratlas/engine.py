@@ -46,10 +46,9 @@ def from_duckdb_connection(con: Any) -> BaseBackend:
     return ibis.duckdb.from_connection(con)
 
 
-def table_from_frame(backend: BaseBackend, frame: Any, name: str | None = None) -> ibis.Table:
-    """Make an Ibis table of a pandas DataFrame or Arrow table usable on ``backend``.
+def table_from_frame(frame: Any) -> ibis.Table:
+    """Make an Ibis table of a pandas DataFrame or Arrow table, executable on any backend.
 
-    Uses an Ibis memtable, which every backend can execute (``create_table`` from pandas is
-    broken on ibis 12 + duckdb 2.0).
+    Uses an Ibis memtable (``create_table`` from pandas is broken on ibis 12 + duckdb 2.0).
     """
-    return ibis.memtable(frame, name=name)
+    return ibis.memtable(frame)
