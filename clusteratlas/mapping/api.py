@@ -18,7 +18,7 @@ import ibis
 import pandas as pd
 
 import clusteratlas
-from clusteratlas.engine import connect
+from clusteratlas.engine import connect, with_memory_fallback
 from clusteratlas.errors import InputError
 from clusteratlas.mapping.benchmark import check_benchmark, read_benchmark_file
 from clusteratlas.mapping.build import build_cluster_table
@@ -104,7 +104,10 @@ def _run(
         total_industry=options["total_industry"],
     ).order_by("year", "region", "cluster")
     status("computing indicators")
-    result = backend.to_pyarrow(expr).to_pandas()
+    arrow = with_memory_fallback(backend, lambda: backend.to_pyarrow(expr))
+    # free each Arrow column as it is converted: the table and the frame never both peak
+    result = arrow.to_pandas(self_destruct=True, split_blocks=True)
+    del arrow
     if bench is not None:
         gap = result[result["benchmark_employment"].isna()]
         if len(gap):

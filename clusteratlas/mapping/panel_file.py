@@ -25,6 +25,7 @@ from typing import Any
 
 import ibis
 
+from clusteratlas.engine import with_memory_fallback
 from clusteratlas.mapping.aggregate import MEASURES
 from clusteratlas.sources.files import KEY_COLUMNS, MISSING_MARKERS, panel_format
 
@@ -136,17 +137,14 @@ def open_panel_file(path: str | Path, backend: Any) -> tuple[ibis.Table | None, 
         # distinct hashes of the keys: equal keys hash alike, so fewer hashes than rows flags
         # every duplicate; a (very rare) collision only sends the file to read_panel
         key = ibis.struct({k: panel[k] for k in KEY_COLUMNS}).hash()
-        checks = (
-            panel.aggregate(
-                rows=panel.count(),
-                bad=panel.bad.cast("int64").sum(),
-                keys=key.nunique(),
-                regions=panel.region.collect(distinct=True),
-                industries=panel.industry.collect(distinct=True),
-            )
-            .to_pyarrow()
-            .to_pylist()[0]
+        summary = panel.aggregate(
+            rows=panel.count(),
+            bad=panel.bad.cast("int64").sum(),
+            keys=key.nunique(),
+            regions=panel.region.collect(distinct=True),
+            industries=panel.industry.collect(distinct=True),
         )
+        checks = with_memory_fallback(backend, summary.to_pyarrow).to_pylist()[0]
     except Exception:  # the engine could not read or parse it: let read_panel explain
         return None, []
     if not checks["rows"] or checks["keys"] != checks["rows"] or checks["bad"]:
