@@ -221,8 +221,6 @@ class Store:
         with self.transaction() as con:
             return self.insert_frame(con, "industries", frame, INDUSTRY_COLUMNS, replace=True)
 
-    _insert_frame = insert_frame
-
     # -- reads -----------------------------------------------------------------------------
     def schemes(self) -> list[str]:
         return [
