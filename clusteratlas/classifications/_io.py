@@ -4,7 +4,6 @@ hash it for provenance."""
 from __future__ import annotations
 
 import gzip
-import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -55,12 +54,3 @@ def read_text(path: str | Path) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text ({exc.reason})", file=path) from exc
-
-
-def sha256_of(path: str | Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 16), b""):
-            h.update(block)
-    return h.hexdigest()

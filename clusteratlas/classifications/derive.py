@@ -31,10 +31,10 @@ from clusteratlas.classifications import isic as isic_mod
 from clusteratlas.classifications import nace as nace_mod
 from clusteratlas.classifications import naics as naics_mod
 from clusteratlas.classifications import uscmp
-from clusteratlas.classifications._io import sha256_of
 from clusteratlas.classifications.concordance import Concordance
 from clusteratlas.classifications.hierarchy import Hierarchy
 from clusteratlas.errors import InputError
+from clusteratlas.fileio import sha256_file
 
 SCHEME = "eu-nace2"
 CLASSIFICATION = "NACE_R2"
@@ -288,9 +288,9 @@ def derive_eu_scheme(
         "cmp_unlinked": unlinked,
         "isic_nace_basis": isic_nace.links["basis"].value_counts().to_dict(),
     }
-    inputs = {p.name: (str(p), sha256_of(p)) for p in paths.values()}
+    inputs = {p.name: (str(p), sha256_file(p)) for p in paths.values()}
     corrections = isic_mod.corrections_path()
-    inputs[corrections.name] = (str(corrections), sha256_of(corrections))
+    inputs[corrections.name] = (str(corrections), sha256_file(corrections))
     return Derivation(scheme, votes, report, summary, inputs, fractional)
 
 

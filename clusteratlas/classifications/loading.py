@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 
 from clusteratlas.classifications import isic, nace, naics, nuts
-from clusteratlas.classifications._io import sha256_of
 from clusteratlas.errors import InputError
+from clusteratlas.fileio import sha256_file
 from clusteratlas.paths import shared_data_dir
 from clusteratlas.store.schema import INDUSTRY_COLUMNS, REGION_COLUMNS
 
@@ -109,7 +109,7 @@ def load_all(
                 dataset=f"codes:{step.name}",
                 source="file",
                 location="; ".join(str(p) for p in used),
-                sha256="; ".join(sha256_of(p) for p in used),
+                sha256="; ".join(sha256_file(p) for p in used),
                 rows=rows,
                 notes=f"{step.kind} code list {step.name}",
                 **prov,

@@ -25,9 +25,9 @@ from typing import Any
 import pandas as pd
 
 from clusteratlas.classifications import uscmp
-from clusteratlas.classifications._io import sha256_of
 from clusteratlas.classifications.scheme_file import FRAME_COLUMNS, read_scheme_file
 from clusteratlas.errors import InputError
+from clusteratlas.fileio import sha256_file
 from clusteratlas.paths import shared_data_dir
 
 EU_NACE2_FILE = "eu_nace2_clusters.csv"
@@ -112,7 +112,7 @@ def get_scheme(
         path = folder / "clusters" / uscmp.DEFINITIONS_FILE if folder is not None else None
         if path is not None and path.is_file():
             frame = uscmp.load_uscmp_definitions(path)
-            frame.attrs["sha256"] = sha256_of(path)
+            frame.attrs["sha256"] = sha256_file(path)
             return frame if keep_extra else frame[FRAME_COLUMNS]
         if store is not None and (found := _from_store(store, name)) is not None:
             return found

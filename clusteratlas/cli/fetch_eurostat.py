@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from rich.table import Table
 
 from clusteratlas.cli.common import StoreOption, console, store_path
 from clusteratlas.errors import InputError
+from clusteratlas.fileio import write_frame_atomic
 from clusteratlas.sources.cache import Cache
 from clusteratlas.sources.eurostat_api import FORMATS, EurostatAPI, parse_filters
 from clusteratlas.sources.flags import describe_flag
@@ -329,15 +329,4 @@ def register(app: typer.Typer) -> None:
 
 
 def _write_atomic(frame, out: Path, fmt: str) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    os.close(fd)
-    try:
-        if fmt == "csv":
-            frame.to_csv(tmp, index=False)
-        else:
-            frame.to_parquet(tmp, index=False)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_frame_atomic(frame, out, fmt)

@@ -12,8 +12,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +20,7 @@ from rich.table import Table
 
 from clusteratlas.cli.common import StoreOption, console, store_path
 from clusteratlas.errors import InputError
+from clusteratlas.fileio import write_frame_atomic
 
 FileArg = typer.Argument(None, help="A CSV/TSV file (gzip ok) instead of a stored dataset.")
 
@@ -54,15 +53,7 @@ def _column(df: pd.DataFrame, column: str, path: Path) -> pd.Series:
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write atomically: a temp file in the same folder, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        frame.to_csv(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_frame_atomic(frame, path, "csv")
 
 
 def _print_report(report: pd.DataFrame, limit: int = 40) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from clusteratlas.errors import InputError
+from clusteratlas.fileio import write_json_atomic
 from clusteratlas.scoreboard import tables
 from clusteratlas.scoreboard.framework import Framework, load_framework
 from clusteratlas.scoreboard.pipeline import Pipeline, PipelineRun, ScoreboardData
@@ -62,7 +63,7 @@ class ScoreboardResult:
             "rows": len(self.scores),
             "columns": list(self.scores.columns),
         }
-        tables.write_json_atomic(prov, side)
+        write_json_atomic(prov, side)
         return side
 
 

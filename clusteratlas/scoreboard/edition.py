@@ -31,6 +31,7 @@ import pandas as pd
 import yaml
 
 from clusteratlas.errors import InputError
+from clusteratlas.fileio import sha256_file, write_text_atomic
 from clusteratlas.paths import shared_data_dir
 from clusteratlas.scoreboard import tables
 from clusteratlas.scoreboard.coverage import coverage_report
@@ -104,7 +105,7 @@ class Edition:
         for name, content in out.items():
             p = folder / name
             if isinstance(content, str):
-                tables.write_text_atomic(content, p)
+                write_text_atomic(content, p)
             else:
                 tables.write_csv_atomic(content, p)
             paths.append(p)
@@ -294,9 +295,7 @@ def _file_digests(base: Path, fwd: dict[str, Any]) -> dict[str, str]:
         EMPLOYMENT,
         GEOMETRY,
     }
-    return {
-        f: tables.sha256_of(base / f) for f in sorted(x for x in files if x) if (base / f).is_file()
-    }
+    return {f: sha256_file(base / f) for f in sorted(x for x in files if x) if (base / f).is_file()}
 
 
 def _population(

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from clusteratlas.errors import InputError
-from clusteratlas.scoreboard import tables
+from clusteratlas.fileio import sha256_file
 from clusteratlas.scoreboard.aggregate import aggregate_tree
 from clusteratlas.scoreboard.denominate import denominate_panel
 from clusteratlas.scoreboard.framework import Framework, framework_from_dict
@@ -386,7 +386,7 @@ def regenerate(sidecar: str | Path, **changes: Mapping[str, Any]) -> PipelineRun
         path = Path(info["path"])
         if not path.is_file():
             raise InputError(f"input {name} is gone: {path}", file=sidecar)
-        if info.get("sha256") and tables.sha256_of(path) != info["sha256"]:
+        if info.get("sha256") and sha256_file(path) != info["sha256"]:
             raise InputError(
                 f"input {name} changed since the run (sha256 differs): {path}", file=sidecar
             )

@@ -14,10 +14,6 @@ Every problem is an :class:`~clusteratlas.errors.InputError` naming the file, th
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from clusteratlas.errors import InputError
+from clusteratlas.fileio import sha256_file, write_frame_atomic
 
 MISSING = {"", "NA", "N/A", "NaN", "nan", "null", "NULL", ":"}
 DATA_COLUMNS = ("region", "year", "indicator", "value")
@@ -181,38 +178,9 @@ def parse_region_list(text: str | None, parameter: str, limit: int | None = None
 
 
 # -- writing ---------------------------------------------------------------------------------
-def sha256_of(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _atomic_write(path: Path, write: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            write(fh)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_csv_atomic(frame: pd.DataFrame, path: str | Path) -> None:
     """Write a CSV through a temporary file and ``os.replace`` (never half-written)."""
-    _atomic_write(Path(path), lambda fh: frame.to_csv(fh, index=False, float_format="%.10g"))
-
-
-def write_json_atomic(data: Any, path: str | Path) -> None:
-    """Write JSON atomically (indent 2, non-JSON values via ``str``)."""
-    _atomic_write(Path(path), lambda fh: fh.write(json.dumps(data, indent=2, default=str) + "\n"))
-
-
-def write_text_atomic(text: str, path: str | Path) -> None:
-    _atomic_write(Path(path), lambda fh: fh.write(text))
+    write_frame_atomic(frame, path, "csv", float_format="%.10g")
 
 
 def provenance_path(out: str | Path) -> Path:
@@ -240,17 +208,17 @@ class ScoreboardData:
     ) -> ScoreboardData:
         """Read the CSV inputs (strictly; see :mod:`.tables`) and note their sha256."""
         values = read_data_csv(data)
-        inputs = {"data": {"path": str(data), "sha256": sha256_of(data), "rows": len(values)}}
+        inputs = {"data": {"path": str(data), "sha256": sha256_file(data), "rows": len(values)}}
         den = grp = None
         if denominators is not None:
             den = read_denominators_csv(denominators)
             inputs["denominators"] = {
                 "path": str(denominators),
-                "sha256": sha256_of(denominators),
+                "sha256": sha256_file(denominators),
             }
         if groups is not None:
             grp = read_groups_csv(groups)
-            inputs["groups"] = {"path": str(groups), "sha256": sha256_of(groups)}
+            inputs["groups"] = {"path": str(groups), "sha256": sha256_file(groups)}
         return cls(values, den, grp, inputs)
 
     @property

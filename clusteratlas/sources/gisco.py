@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from clusteratlas.errors import FetchError, InputError
+from clusteratlas.fileio import atomic_path
 from clusteratlas.sources.cache import Cache, Request, fetch
 from clusteratlas.sources.http import GZIP_MAGIC, HttpClient
 from clusteratlas.store.schema import REGION_COLUMNS
@@ -264,15 +263,8 @@ def _materialise(blob: Path, cache_root: Path, spec: NutsFile) -> Path:
         raw = gzip.decompress(raw)
     if out.exists() and out.stat().st_size == len(raw) and out.read_bytes() == raw:
         return out
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{spec.name}.", dir=out_dir)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(out) as tmp:
+        tmp.write_bytes(raw)
     return out
 
 

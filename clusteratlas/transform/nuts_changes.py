@@ -38,13 +38,12 @@ of ``merge`` is ``split`` and of ``discontinued`` is ``new``.
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from clusteratlas.errors import InputError
+from clusteratlas.fileio import atomic_path
 from clusteratlas.transform.nuts_codes import is_nuts_code, nuts_level
 
 RELATIONS: tuple[str, ...] = (
@@ -162,17 +161,10 @@ class ChangeTable:
 def write_change_table(table: ChangeTable, path: str | Path) -> Path:
     """Write ``table`` in our CSV format (atomically: temp file, then rename)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            w = csv.DictWriter(fh, FILE_COLUMNS)
-            w.writeheader()
-            w.writerows(table.rows())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, FILE_COLUMNS)
+        w.writeheader()
+        w.writerows(table.rows())
     return path
 
 

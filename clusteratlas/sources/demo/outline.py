@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
-import uuid
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from clusteratlas.fileio import atomic_path
 from clusteratlas.sources.demo.geography import Geography
 
 Ring = list[tuple[int, int]]
@@ -187,14 +186,7 @@ def _to_lonlat(geo: Geography, ring: Ring) -> list[list[float]]:
 def write_geojson(path: str | Path, collection: dict[str, Any]) -> Path:
     """Write a GeoJSON object atomically (temporary file in the same folder + ``os.replace``)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")  # usual permissions
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(collection, fh, ensure_ascii=False, separators=(",", ":"))
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(collection, fh, ensure_ascii=False, separators=(",", ":"))
+        fh.write("\n")
     return path
