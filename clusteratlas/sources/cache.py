@@ -383,6 +383,8 @@ def fetch(
 
     entry = cache.lookup(request)
     problem: str | None = None
+    if entry is not None and refresh and not offline:
+        entry = None  # downloaded again anyway: no need to read and check the old copy
     if entry is not None:
         try:
             path = cache.verify(entry)
