@@ -108,6 +108,8 @@ def _run(
     # free each Arrow column as it is converted: the table and the frame never both peak
     result = arrow.to_pandas(self_destruct=True, split_blocks=True)
     del arrow
+    if "level" in result and result["level"].dtype.kind == "f":  # NULL levels made it float
+        result["level"] = result["level"].astype("Int64")
     if bench is not None:
         gap = result[result["benchmark_employment"].isna()]
         if len(gap):
