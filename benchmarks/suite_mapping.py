@@ -37,6 +37,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from clusteratlas.mapping.build import CLUSTER_COLUMNS
+
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
@@ -49,21 +51,8 @@ REPEATS = {"small": 3, "large": 3}  # the fastest of these runs is reported, eve
 # industry-level ecomplexity takes minutes per run on large: one run states it well enough
 REPEATS_OF = {("large", "ecomplexity"): 1}
 TARGETS = {"ecomplexity_over_clusteratlas": 25.0, "clusteratlas_over_floor": 1.5, "rss_mb": 1024}
-COMPARED = [
-    "employment",
-    "establishments",
-    "payroll",
-    "wage",
-    "lq",
-    "region_share",
-    "benchmark_share",
-    "stars",
-    "star_size",
-    "star_specialisation",
-    "star_productivity",
-    "strong",
-    "strong10",
-]
+# every indicator of the cluster table (all columns after the region, cluster, year keys)
+COMPARED = CLUSTER_COLUMNS[3:]
 
 FLOOR_SQL = """
 WITH panel AS (
