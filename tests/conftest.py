@@ -11,8 +11,19 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from clusteratlas.paths import shared_data_dir
+
+# CI machines are small and shared: no per-example deadline, so that property tests fail on
+# wrong answers, never on a slow moment. HYPOTHESIS_PROFILE=thorough explores more examples.
+settings.register_profile(
+    "clusteratlas", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "thorough", parent=settings.get_profile("clusteratlas"), max_examples=2000
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "clusteratlas"))
 
 
 def _require_shared() -> bool:
