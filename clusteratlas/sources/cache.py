@@ -345,6 +345,9 @@ class Cached:
     entry: CacheEntry
     from_cache: bool
     revalidated: bool = False
+    #: what ``validate`` returned for a fresh download (e.g. the parsed table), so the caller
+    #: need not parse the same bytes again; ``None`` when served from the cache
+    parsed: Any = None
 
 
 def fetch(
@@ -358,7 +361,7 @@ def fetch(
     source_updated: str | None = None,
     headers: Mapping[str, str] | None = None,
     download: Downloader | None = None,
-    validate: Callable[[Path, Fetched], None] | None = None,
+    validate: Callable[[Path, Fetched], Any] | None = None,
 ) -> Cached:
     """Return a verified local copy of ``request``, downloading only when needed.
 
@@ -374,7 +377,8 @@ def fetch(
     validate:
         ``validate(path, fetched)`` is called on a fresh download before it enters the cache
         (e.g. the parser, which may use ``fetched.decompressed``); if it raises, the download
-        is discarded and the cache is left as it was.
+        is discarded and the cache is left as it was. Its return value comes back as
+        :attr:`Cached.parsed`.
     """
     if download is None:
 
@@ -418,10 +422,9 @@ def fetch(
             return Cached(path, entry, from_cache=True, revalidated=True)
         if got.not_modified:  # a 304 we did not ask for: fetch unconditionally
             got = download(request.full_url, tmp, dict(headers or {}))
-        if validate is not None:
-            validate(tmp, got)
+        parsed = validate(tmp, got) if validate is not None else None
         new = cache.store_file(request, tmp, dataset=dataset, fetched=got,
                                source_updated=source_updated)  # fmt: skip
     finally:
         tmp.unlink(missing_ok=True)
-    return Cached(cache.path(new), new, from_cache=False)
+    return Cached(cache.path(new), new, from_cache=False, parsed=parsed)

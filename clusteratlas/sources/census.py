@@ -177,7 +177,7 @@ def download_cbp(
         )
     except FetchError as exc:
         raise _redact(exc, api_key) from None
-    frame, stats = parse(got.path)
+    frame, stats = got.parsed if got.parsed is not None else parse(got.path)
     return got, frame, stats, via
 
 

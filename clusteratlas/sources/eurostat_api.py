@@ -226,16 +226,14 @@ class EurostatAPI:
         req = self.data_request(dataset, fmt, filters)
         flow = self.dataflow(dataset)  # also with --refresh: the stamp goes to provenance
         stamp = flow.last_update if flow else None
-        parsed: dict[str, pd.DataFrame] = {}
 
-        def validate(path: Path, got: Fetched) -> None:  # parse before it enters the cache
+        def validate(path: Path, got: Fetched) -> pd.DataFrame:  # parse before it is cached
             source = got.decompressed if got.decompressed is not None else path
-            parsed["frame"] = parse_payload(source, fmt, name=req.full_url)
+            return parse_payload(source, fmt, name=req.full_url)
 
         cached = self._cached(req, dataset=dataset, source_updated=stamp, validate=validate)
-        if "frame" in parsed:
-            frame = parsed["frame"]
-        else:
+        frame = cached.parsed
+        if frame is None:
             frame = parse_payload(cached.path, fmt, name=req.full_url)
         if filters and fmt not in SERVER_FILTERED:
             frame = apply_filters(frame, filters, name=req.full_url)
@@ -264,7 +262,7 @@ class EurostatAPI:
         *,
         dataset: str,
         source_updated: str | None = None,
-        validate: Callable[[Path, Fetched], None] | None = None,
+        validate: Callable[[Path, Fetched], Any] | None = None,
     ) -> Any:
         return fetch(
             req,

@@ -179,8 +179,10 @@ def download_nuts(
     client, cache = _client_cache(client, cache)
     request = Request(spec.url(base_url), fmt="geojson", api="gisco-distribution-v2")
 
-    def validate(path: Path, _fetched: object = None) -> None:
-        regions_from_geojson(read_geojson(path, source=request.url), spec.year, source=request.url)
+    def validate(path: Path, _fetched: object = None) -> pd.DataFrame:
+        return regions_from_geojson(
+            read_geojson(path, source=request.url), spec.year, source=request.url
+        )
 
     return fetch(
         request,
@@ -211,8 +213,10 @@ def load_gisco(
     got = download_nuts(
         spec, base_url=base_url, client=client, cache=cache, offline=offline, refresh=refresh
     )
-    doc = read_geojson(got.path, source=got.entry.full_url)
-    frame = regions_from_geojson(doc, spec.year, source=got.entry.full_url)
+    frame = got.parsed
+    if frame is None:  # served from the cache: parse the verified copy
+        doc = read_geojson(got.path, source=got.entry.full_url)
+        frame = regions_from_geojson(doc, spec.year, source=got.entry.full_url)
     _materialise(got.path, (cache or Cache()).root, spec)
     by_level = frame.groupby("level").size().astype(int).to_dict()
     from datetime import datetime
