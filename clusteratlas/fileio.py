@@ -44,6 +44,15 @@ def _umask() -> int:
     return mask
 
 
+def publish(tmp: Path, target: str | Path) -> None:
+    """Move a finished temporary file onto ``target`` with the usual file permissions.
+
+    (``mkstemp`` creates files readable by their owner only.)
+    """
+    os.chmod(tmp, 0o666 & ~_umask())
+    os.replace(tmp, target)
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path to write; on success move it onto ``path``, else delete it.
@@ -55,8 +64,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     tmp = temp_beside(target)
     try:
         yield tmp
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; outputs get usual rights
-        os.replace(tmp, target)
+        publish(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
 

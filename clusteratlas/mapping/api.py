@@ -20,9 +20,9 @@ import pandas as pd
 import clusteratlas
 from clusteratlas.engine import connect, with_memory_fallback
 from clusteratlas.errors import InputError
+from clusteratlas.fileio import sha256_file
 from clusteratlas.mapping.benchmark import check_benchmark, read_benchmark_file
 from clusteratlas.mapping.build import build_cluster_table
-from clusteratlas.mapping.output import sha256_file
 from clusteratlas.mapping.panel import (
     check_panel_frame,
     store_panel,

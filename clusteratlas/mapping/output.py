@@ -19,10 +19,7 @@ Both files are written to a temporary name in the same folder and moved into pla
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from clusteratlas.errors import InputError
+from clusteratlas.fileio import publish, sha256_file, temp_beside
 
 OUTPUT_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -46,22 +44,6 @@ def output_format(path: str | Path, parameter: str = "--out") -> str:
     return OUTPUT_FORMATS[suffix]
 
 
-def sha256_file(path: str | Path) -> str:
-    """SHA-256 of a file's bytes, hex."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _temp_beside(path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    return Path(tmp)
-
-
 def write_result(
     frame: pd.DataFrame, path: str | Path, provenance: dict[str, Any] | None = None
 ) -> Path:
@@ -73,7 +55,7 @@ def write_result(
     path = Path(path)
     fmt = output_format(path)
     sidecar = path.with_name(path.name + ".provenance.json")
-    tmp_out, tmp_side = _temp_beside(path), _temp_beside(sidecar)
+    tmp_out, tmp_side = temp_beside(path), temp_beside(sidecar)
     try:
         if fmt == "csv":
             frame.to_csv(tmp_out, index=False)
@@ -85,8 +67,8 @@ def write_result(
         record["rows"] = len(frame)
         record["columns"] = [str(c) for c in frame.columns]
         tmp_side.write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
-        os.replace(tmp_out, path)
-        os.replace(tmp_side, sidecar)
+        publish(tmp_out, path)
+        publish(tmp_side, sidecar)
     finally:
         tmp_out.unlink(missing_ok=True)
         tmp_side.unlink(missing_ok=True)

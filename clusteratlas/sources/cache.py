@@ -208,13 +208,8 @@ class Cache:
         what = f"cached copy of {entry.full_url} ({p})"
         if not p.exists():
             raise CacheCorruptError(f"{what} is missing")
-        digest = hashlib.sha256()
-        size = 0
-        with p.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(CHUNK), b""):
-                digest.update(chunk)
-                size += len(chunk)
-        if size != entry.size or digest.hexdigest() != entry.sha256:
+        sha256, size = _hash_file(p)
+        if size != entry.size or sha256 != entry.sha256:
             raise CacheCorruptError(
                 f"{what} is corrupt: sha256/size do not match the manifest "
                 f"({size} bytes, expected {entry.size})"

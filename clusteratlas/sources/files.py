@@ -49,6 +49,18 @@ Source = str | Path | bytes | IO[bytes]
 
 
 # -- bytes ---------------------------------------------------------------------------------
+def read_file_bytes(path: Path, label: str) -> bytes:
+    """The raw bytes of a file; a missing or unreadable file is an :class:`InputError`."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file", file=label) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not a file", file=label) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({exc.strerror})", file=label) from None
+
+
 def read_source_bytes(source: Source, name: str | None = None) -> tuple[bytes, str]:
     """Return the (decompressed) bytes of ``source`` and a name to use in messages.
 
@@ -61,14 +73,7 @@ def read_source_bytes(source: Source, name: str | None = None) -> tuple[bytes, s
     elif isinstance(source, str | Path):
         path = Path(source)
         label = name or str(path)
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            raise InputError("no such file", file=label) from None
-        except IsADirectoryError:
-            raise InputError("is a directory, not a file", file=label) from None
-        except OSError as exc:
-            raise InputError(f"cannot read the file ({exc.strerror})", file=label) from None
+        raw = read_file_bytes(path, label)
     else:
         raw = source.read()
         if isinstance(raw, str):

@@ -29,6 +29,7 @@ from clusteratlas.sources.eurostat_tsv import (
 from clusteratlas.sources.files import (
     PARQUET_SUFFIXES,
     panel_format,
+    read_file_bytes,
     read_panel_lines,
     read_source_bytes,
     record_shape,
@@ -196,7 +197,7 @@ def prepare_file(
     path = Path(path)
     label = str(path)
     step("reading")
-    stored = _file_bytes(path, label)
+    stored = read_file_bytes(path, label)
     sha256 = hashlib.sha256(stored).hexdigest()
     is_parquet = path.name.lower().endswith(PARQUET_SUFFIXES)
     raw_file = stored if is_parquet else read_source_bytes(stored, label)[0]
@@ -259,17 +260,6 @@ def prepare_file(
         "notes": notes,
     }
     return PreparedFile(path, kind, name, source, obs, provenance, warnings)
-
-
-def _file_bytes(path: Path, label: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", file=label) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a file", file=label) from None
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror})", file=label) from None
 
 
 def _industry_parts(code: str) -> list[str]:
