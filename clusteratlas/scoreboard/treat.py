@@ -31,6 +31,18 @@ from clusteratlas.errors import InputError
 METHODS = ("none", "coinr", "ris")
 
 
+def _deviations(x: np.ndarray, min_n: int) -> tuple[np.ndarray | None, float]:
+    """Deviations from the mean of the non-missing values and their sum of squares;
+    ``(None, 0)`` when fewer than ``min_n`` values remain or all are equal."""
+    v = np.asarray(x, dtype=float)
+    v = v[~np.isnan(v)]
+    if v.size < min_n:
+        return None, 0.0
+    d = v - v.mean()
+    m2 = float(np.sum(d**2))
+    return (d, m2) if m2 != 0 else (None, 0.0)
+
+
 def skewness(x: np.ndarray) -> float:
     r"""Sample skewness, the adjusted Fisher–Pearson coefficient :math:`G_1`.
 
@@ -45,15 +57,10 @@ def skewness(x: np.ndarray) -> float:
     >>> round(skewness(np.array([1.0, 2.0, 3.0, 10.0])), 6)
     1.763633
     """
-    v = np.asarray(x, dtype=float)
-    v = v[~np.isnan(v)]
-    n = v.size
-    if n < 3:
+    d, m2 = _deviations(x, min_n=3)
+    if d is None:
         return float("nan")
-    d = v - v.mean()
-    m2 = np.sum(d**2)
-    if m2 == 0:
-        return float("nan")
+    n = d.size
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         g1 = np.sqrt(n) * np.sum(d**3) / m2**1.5
     return float(g1 * np.sqrt(n * (n - 1)) / (n - 2))
@@ -73,15 +80,10 @@ def kurtosis(x: np.ndarray) -> float:
     >>> round(kurtosis(np.array([1.0, 2.0, 3.0, 10.0])), 6)
     3.228
     """
-    v = np.asarray(x, dtype=float)
-    v = v[~np.isnan(v)]
-    n = v.size
-    if n < 4:
+    d, m2 = _deviations(x, min_n=4)
+    if d is None:
         return float("nan")
-    d = v - v.mean()
-    m2 = np.sum(d**2)
-    if m2 == 0:
-        return float("nan")
+    n = d.size
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         g2 = n * np.sum(d**4) / m2**2 - 3.0
     return float((n - 1) * ((n + 1) * g2 + 6.0) / ((n - 2) * (n - 3)))
