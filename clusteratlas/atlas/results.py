@@ -50,9 +50,10 @@ def save_mapping(
 
     One transaction replaces the three results (earlier ones of the same key are dropped);
     ``flags`` (``region, cluster, year, flags``) adds the source flags behind each cell.
-    Returns the result ids by kind.
+    Regions of the table that the atlas does not list yet are added (names from the store's
+    ``regions`` table, ``has_geometry`` false). Returns the result ids by kind.
     """
-    from clusteratlas.store.atlas import save_result
+    from clusteratlas.store.atlas import fill_regions, save_result
 
     prov = dict(provenance if provenance is not None else result.attrs.get("provenance", {}))
     prov.setdefault("scheme", scheme)
@@ -75,4 +76,5 @@ def save_mapping(
                 region_system=region_system,
                 provenance={**prov, "table": kind, "derived_from": ids["clusters"]},
             )
+        fill_regions(con, region_system)
     return ids

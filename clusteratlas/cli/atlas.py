@@ -59,7 +59,13 @@ def _print_counts(counts: dict) -> None:
     table = Table(title="atlas contents", title_justify="left")
     table.add_column("what")
     table.add_column("count", justify="right")
+    flat: list[tuple[str, object]] = []
     for key, value in counts.items():
+        if isinstance(value, dict):
+            flat += [(f"{key} {k}", v) for k, v in value.items()]
+        else:
+            flat.append((key, value))
+    for key, value in flat:
         if isinstance(value, list):
             value = f"{value[0]}–{value[-1]} ({len(value)})" if value else "-"
         table.add_row(str(key), str(value))

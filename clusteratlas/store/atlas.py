@@ -170,7 +170,9 @@ def save_result(
             dumps(provenance),
         ],
     )
-    out = pd.DataFrame({c: frame[c] if c in frame.columns else None for c in columns})
+    out = pd.DataFrame(
+        {c: frame[c] if c in frame.columns else None for c in columns}, index=frame.index
+    )
     out.insert(0, keys[1], region_system)
     out.insert(0, keys[0], scheme)
     out["result_id"] = result_id
@@ -185,7 +187,11 @@ def save_result(
 def save_regions(
     con: duckdb.DuckDBPyConnection, regions: pd.DataFrame, geometries: pd.DataFrame | None
 ) -> None:
-    """Replace the regions (and geometries) of every system present in ``regions``."""
+    """Replace the regions (and geometries) of every system present in ``regions``.
+
+    Regions of the system's cluster tables missing from ``regions`` are listed too
+    (:func:`fill_regions`, ``has_geometry`` false).
+    """
     ensure_atlas_tables(con)
     for system in sorted(regions["system"].unique()):
         con.execute("DELETE FROM atlas_regions WHERE system = ?", [system])
@@ -198,6 +204,35 @@ def save_regions(
     _insert(con, "atlas_regions", frame[REGION_COLUMNS])
     if geometries is not None and len(geometries):
         _insert(con, "atlas_geometries", geometries[GEOMETRY_COLUMNS])
+    for system in sorted(regions["system"].unique()):
+        fill_regions(con, system)  # mapped regions missing from ``regions`` stay listed
+
+
+def fill_regions(con: duckdb.DuckDBPyConnection, region_system: str) -> int:
+    """List every region of the system's cluster tables that ``atlas_regions`` lacks.
+
+    Names, levels, parents and countries come from the store's ``regions`` table where a row
+    has the same code (the first by system and version); ``has_geometry`` is false. Returns
+    how many regions were added, so no mapped region is ever silently absent from the atlas.
+    """
+    ensure_atlas_tables(con)
+    before = con.execute(
+        "SELECT count(*) FROM atlas_regions WHERE system = ?", [region_system]
+    ).fetchone()[0]
+    con.execute(
+        "INSERT INTO atlas_regions "
+        "SELECT ?, c.region, r.name, coalesce(r.level, c.level), r.parent, r.country, FALSE "
+        "FROM (SELECT region, min(level) AS level FROM atlas_clusters WHERE region_system = ? "
+        "GROUP BY 1) c "
+        "LEFT JOIN (SELECT * FROM regions QUALIFY row_number() OVER "
+        "(PARTITION BY code ORDER BY system, version DESC) = 1) r ON r.code = c.region "
+        "WHERE c.region NOT IN (SELECT code FROM atlas_regions WHERE system = ?)",
+        [region_system, region_system, region_system],
+    )
+    after = con.execute(
+        "SELECT count(*) FROM atlas_regions WHERE system = ?", [region_system]
+    ).fetchone()[0]
+    return int(after - before)
 
 
 def save_scoreboard_profiles(
