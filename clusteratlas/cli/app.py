@@ -36,6 +36,7 @@ COMMAND_MODULES = [
     "clusteratlas.cli.impute",  # impute --method eco|cbp|none
     "clusteratlas.cli.scoreboard",  # scoreboard
     "clusteratlas.cli.atlas",  # atlas build|info
+    "clusteratlas.cli.serve",  # serve --demo | --store PATH
 ]
 
 err_console = Console(stderr=True)
