@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 INK = "#1b1b1b"
 ACCENT = "#225ea8"
 QUADRANT_COLOURS = {

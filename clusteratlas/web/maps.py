@@ -328,7 +328,7 @@ def choropleth(
             }
         )
     return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
         "title": title,
         "width": width,
         "height": height,
