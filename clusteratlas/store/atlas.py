@@ -581,6 +581,15 @@ class AtlasReader:
         return json.loads(row[0]) if row else None
 
 
+def strength_frame(con: duckdb.DuckDBPyConnection, scheme: str, region_system: str) -> pd.DataFrame:
+    """The saved region cluster strength of ``scheme`` × ``region_system`` (for builders)."""
+    return con.execute(
+        "SELECT region, year, cluster_strength FROM atlas_strength "
+        "WHERE scheme = ? AND region_system = ? ORDER BY region, year",
+        [scheme, region_system],
+    ).df()
+
+
 def new_result_id() -> str:
     """A fresh result id (for callers that save several tables under one record)."""
     return uuid.uuid4().hex
