@@ -157,6 +157,10 @@ class Atlas:
             extra = f" in system {system!r}" if system else ""
             raise NotFoundError(f"unknown region {code!r}{extra}")
         if len(rows) > 1:
+            default = self.info().get("default_system")
+            for row in rows:
+                if row["system"] == default:
+                    return row
             systems = ", ".join(r["system"] for r in rows)
             raise InputError(
                 f"region code {code!r} exists in several systems ({systems}): give system",
@@ -289,7 +293,8 @@ class Atlas:
         has_geometry, children: [{code, name, level}], schemes, years}``.
 
         ``system`` is needed only where ``code`` exists in several region systems of the atlas
-        (InputError(parameter="system") otherwise); unknown codes raise NotFoundError.
+        and none of them is the atlas's default system (which is taken then); otherwise
+        InputError(parameter="system"). Unknown codes raise NotFoundError.
         """
         row = self._region_row(code, system)
         reader = self._reader()
