@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -84,12 +85,14 @@ def class_breaks(
         return [float(v) for v in distinct]
     import mapclassify
 
-    if method == "natural":
-        bins = mapclassify.FisherJenks(arr, k=k).bins
-    elif method == "quantiles":
-        bins = mapclassify.Quantiles(arr, k=k).bins
-    else:
-        raise ValueError(f"unknown class method {method!r}")
+    with warnings.catch_warnings():  # "Numba not installed", "not enough unique values"
+        warnings.simplefilter("ignore", UserWarning)
+        if method == "natural":
+            bins = mapclassify.FisherJenks(arr, k=k).bins
+        elif method == "quantiles":
+            bins = mapclassify.Quantiles(arr, k=k).bins
+        else:
+            raise ValueError(f"unknown class method {method!r}")
     return [float(b) for b in np.unique(bins)]
 
 
