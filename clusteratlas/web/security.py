@@ -1,13 +1,16 @@
 """Security headers on every response (a pure ASGI middleware, so it costs one dict merge).
 
 ``Content-Security-Policy`` allows only this origin: scripts, styles, images, fonts and
-``fetch`` all come from ``'self'``; nothing external is ever loaded. What Vega needs on top:
+``fetch`` all come from ``'self'``; nothing external is ever loaded, and neither
+``'unsafe-eval'`` nor ``'unsafe-inline'`` is needed, because
 
-- ``'unsafe-eval'`` in ``script-src``: Vega compiles its expression language (used by every
-  Vega-Lite spec for tooltips, formats and transforms) with the ``Function`` constructor;
-- ``data:`` and ``blob:`` images: vega-embed's "save as PNG/SVG" creates object URLs;
-- ``'unsafe-inline'`` in ``style-src``: vega-embed and vega-tooltip insert their own small
-  ``<style>`` element and set inline styles on the tooltip box.
+- charts are drawn with Vega's CSP-safe expression interpreter (vega-embed ``ast: true``)
+  instead of compiling expressions with the ``Function`` constructor;
+- vega-embed's and vega-tooltip's own ``<style>`` elements are switched off
+  (``defaultStyle: false``, ``disableDefaultStyle: true``): ``atlas.css`` styles the tooltip;
+- chart specs are JSON data blocks (``<script type="application/json">``), never executed.
+
+``data:`` and ``blob:`` images stay allowed for pictures a chart may create locally.
 
 Embed pages (``.../charts/{panel}``) may be framed by any site (that is what they are for);
 every other page only by this origin.
@@ -25,7 +28,7 @@ ASGIApp = Callable[
 ]
 
 CSP_BASE = (
-    "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
     "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; "
     "base-uri 'self'; form-action 'self'"
 )

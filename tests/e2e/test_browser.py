@@ -61,6 +61,11 @@ def test_home_map_renders_svg(page, server):
     )
     assert page.locator("#chart-top-clusters svg g.mark-shape.role-mark path").count() >= n_regions
     assert page.locator("#chart-top-clusters svg").get_by_text("No data").count() == 1
+    # a tooltip on hover (drawn under the strict CSP, styled by atlas.css)
+    page.locator("#chart-top-clusters svg g.mark-shape.role-mark path").nth(0).hover()
+    page.wait_for_selector("#vg-tooltip-element.visible", timeout=5000)
+    assert "Region" in page.inner_text("#vg-tooltip-element")
+    assert page.errors == []
     shot(page, "home")
 
 

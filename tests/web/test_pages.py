@@ -184,7 +184,7 @@ def test_security_headers_and_autoescape(client):
     assert r.status_code == 200
     assert "<script>alert(1)" not in r.text and "&lt;script&gt;" in r.text
     csp = r.headers["content-security-policy"]
-    assert "default-src 'self'" in csp and "http" not in csp
+    assert "default-src 'self'" in csp and "http" not in csp and "unsafe" not in csp
     assert r.headers["x-content-type-options"] == "nosniff"
     assert r.headers["referrer-policy"] == "strict-origin-when-cross-origin"
     assert "frame-ancestors 'self'" in csp
