@@ -41,8 +41,8 @@ SEQUENTIAL = {
 }
 #: ColorBrewer PuOr (diverging) for LQ classes around 1: under-, near-, over-represented.
 LQ_BREAKS = (0.8, 1.25, 2.0)
-LQ_COLOURS = ["#b35806", "#f7f7f7", "#b2abd2", "#542788"]
-STAR_COLOURS = ["#f7f7f7", "#fdd49e", "#fc8d59", "#b30000"]
+LQ_COLOURS = ["#e66101", "#fdb863", "#b2abd2", "#5e3c99"]
+STAR_COLOURS = ["#fef0d9", "#fdcc8a", "#fc8d59", "#d7301f"]
 METHODS = ("quantiles", "natural", "lq", "stars")
 #: Continental Europe (lon/lat polygon) the NUTS projection is fitted to; overseas regions are
 #: clipped, as on Eurostat's own maps.
