@@ -123,7 +123,10 @@ class Atlas:
         return self._cache[key]
 
     def _schemes(self, system: str | None = None) -> list[str]:
-        return self._reader().schemes_for(system)
+        return self._cached(("schemes", system), lambda: self._reader().schemes_for(system))
+
+    def _years(self, scheme: str, system: str | None) -> list[int]:
+        return self._cached(("years", scheme, system), lambda: self._reader().years(scheme, system))
 
     def _scheme(self, scheme: str | None, system: str | None = None) -> str:
         schemes = self._schemes(system)
@@ -140,7 +143,7 @@ class Atlas:
         return scheme
 
     def _year(self, year: int | None, scheme: str, system: str | None) -> int:
-        years = self._reader().years(scheme, system)
+        years = self._years(scheme, system)
         if not years:
             raise NotFoundError(f"no years for scheme {scheme!r} and system {system!r}")
         if year is None:
@@ -169,12 +172,24 @@ class Atlas:
         return rows[0]
 
     def _provenance_for(self, kind: str, scheme: str, system: str) -> dict[str, Any]:
-        reader = self._reader()
-        rid = reader.result_ids(kind, scheme, system)
-        if rid is None:
-            return {}
-        rec = reader.result(rid)
-        return {"result_id": rid, "kind": kind, **(rec["provenance"] if rec else {})}
+        def make() -> dict[str, Any]:
+            reader = self._reader()
+            rid = reader.result_ids(kind, scheme, system)
+            if rid is None:
+                return {}
+            rec = reader.result(rid)
+            return {"result_id": rid, "kind": kind, **(rec["provenance"] if rec else {})}
+
+        return dict(self._cached(("provenance", kind, scheme, system), make))
+
+    def _region_map(self, system: str | None) -> dict[str, dict[str, Any]]:
+        """code -> region row of one system (cached until the file is swapped)."""
+        return self._cached(
+            ("region_map", system),
+            lambda: {
+                r["code"]: r for r in self._reader().list_regions(None, system, None, 0, 10**9)[0]
+            },
+        )
 
     # -- atlas -------------------------------------------------------------------------------
     def info(self) -> dict:
@@ -296,14 +311,18 @@ class Atlas:
         and none of them is the atlas's default system (which is taken then); otherwise
         InputError(parameter="system"). Unknown codes raise NotFoundError.
         """
+        cached = self._cached(("region", code, system), lambda: self._region(code, system))
+        return {**cached, "children": list(cached["children"])}
+
+    def _region(self, code: str, system: str | None) -> dict:
         row = self._region_row(code, system)
         reader = self._reader()
         parent_name = None
         if row["parent"]:
             parents = reader.find_region(row["parent"], row["system"])
             parent_name = parents[0]["name"] if parents else None
-        schemes = reader.schemes_for(row["system"])
-        years = sorted({y for s in schemes for y in reader.years(s, row["system"])})
+        schemes = self._schemes(row["system"])
+        years = sorted({y for s in schemes for y in self._years(s, row["system"])})
         return {
             **row,
             "parent_name": parent_name,
@@ -513,22 +532,30 @@ class Atlas:
         cluster_type}`` in scheme and code order. An unknown scheme is a NotFoundError."""
         if scheme is not None:
             self._scheme(scheme)
-        return self._reader().cluster_list(scheme)
+        return [dict(c) for c in self._cluster_list(scheme)]
+
+    def _cluster_list(self, scheme: str | None) -> list[dict]:
+        return self._cached(("clusters", scheme), lambda: self._reader().cluster_list(scheme))
 
     def cluster(self, code: str, scheme: str | None = None) -> dict:
         """One cluster: ``{scheme, cluster, cluster_name, cluster_type, region_systems,
         years, members: [{industry, classification, weight, label}]}``."""
         scheme = self._scheme(scheme)
-        reader = self._reader()
-        rows = [c for c in reader.cluster_list(scheme) if c["cluster"] == code]
+        rows = [c for c in self._cluster_list(scheme) if c["cluster"] == code]
         if not rows:
             raise NotFoundError(f"unknown cluster {code!r} in scheme {scheme!r}")
-        return {
-            **rows[0],
-            "region_systems": reader.cluster_systems(scheme, code),
-            "years": reader.years(scheme),
-            "members": reader.members(scheme, code),
-        }
+
+        def make() -> dict:
+            reader = self._reader()
+            return {
+                **rows[0],
+                "region_systems": reader.cluster_systems(scheme, code),
+                "years": self._years(scheme, None),
+                "members": reader.members(scheme, code),
+            }
+
+        cached = self._cached(("cluster", scheme, code), make)
+        return {**cached, "members": [dict(m) for m in cached["members"]]}
 
     def cluster_regions(
         self,
@@ -557,7 +584,7 @@ class Atlas:
         year = self._year(year, scheme, system)
         reader = self._reader()
         rows = reader.cells(scheme, year=year, region_system=system, cluster=code, level=level)
-        regions = {r["code"]: r for r in reader.list_regions(None, system, None, 0, 10**9)[0]}
+        regions = self._region_map(system)
         keep = (
             "employment",
             "establishments",
@@ -634,16 +661,14 @@ class Atlas:
             system = self.info().get("default_system")
         scheme = self._scheme(scheme, system)
         year = self._year(year, scheme, system)
-        reader = self._reader()
-        rows = reader.top_clusters(scheme, year, system, level)
-        names = {}
-        geo = {}
-        for r in reader.list_regions(None, system, None, 0, 10**9)[0]:
-            names[r["code"]] = r["name"]
-            geo[r["code"]] = r["has_geometry"]
+        key = ("top", scheme, year, system, level)
+        rows = self._cached(key, lambda: self._reader().top_clusters(scheme, year, system, level))
+        rows = [dict(r) for r in rows]
+        regions = self._region_map(system)
         for r in rows:
-            r["name"] = names.get(r["region"])
-            r["has_geometry"] = bool(geo.get(r["region"], False))
+            reg = regions.get(r["region"], {})
+            r["name"] = reg.get("name")
+            r["has_geometry"] = bool(reg.get("has_geometry", False))
             r["year"] = year
             r["scheme"] = scheme
         return rows
@@ -734,7 +759,7 @@ class Atlas:
         regs, _, m = self._cached(("peers", scheme, sys_, year), matrix)
         if code not in regs:
             return []
-        levels = {r["code"]: r for r in self._reader().list_regions(None, sys_, None, 0, 10**9)[0]}
+        levels = self._region_map(sys_)
         norm = np.linalg.norm(m, axis=1)
         i = regs.index(code)
         if norm[i] == 0:

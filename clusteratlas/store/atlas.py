@@ -320,7 +320,17 @@ class AtlasReader:
             )
 
     def _q(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-        return _records(self.con.execute(sql, params or []).df())
+        """Rows as dicts straight from DuckDB (no DataFrame: a request is a few rows)."""
+        cur = self.con.execute(sql, params or [])
+        cols = [d[0] for d in cur.description]
+        out = []
+        for row in cur.fetchall():
+            rec = dict(zip(cols, row, strict=True))
+            for k, v in rec.items():
+                if isinstance(v, float) and v != v:  # NaN -> missing
+                    rec[k] = None
+            out.append(rec)
+        return out
 
     # -- atlas facts -----------------------------------------------------------------------
     def info(self) -> dict[str, Any]:
