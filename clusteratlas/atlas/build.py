@@ -99,7 +99,7 @@ def build_atlas(
     """
     from clusteratlas.atlas import presets
     from clusteratlas.store import Store
-    from clusteratlas.store.atlas import save_info
+    from clusteratlas.store.atlas import checkpoint, rename_in_provenance, save_info
 
     if preset not in PRESETS:
         raise InputError(
@@ -122,7 +122,8 @@ def build_atlas(
                 **info,
             }
             save_info(st.con, info)
-            st.con.execute("CHECKPOINT")
+            rename_in_provenance(st.con, str(tmp), str(target))
+            checkpoint(st.con)
         os.replace(tmp, target)
     finally:
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):

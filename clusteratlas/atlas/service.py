@@ -139,7 +139,9 @@ class Atlas:
             return default if default in schemes else schemes[0]
         if scheme not in schemes:
             where = f" for region system {system}" if system else ""
-            raise NotFoundError(f"unknown scheme {scheme!r}{where}; the atlas has {schemes}")
+            raise NotFoundError(
+                f"unknown scheme {scheme!r}{where}; the atlas has {schemes}", parameter="scheme"
+            )
         return scheme
 
     def _year(self, year: int | None, scheme: str, system: str | None) -> int:
@@ -150,7 +152,8 @@ class Atlas:
             return int(years[-1])
         if year not in years:
             raise NotFoundError(
-                f"no year {year} for scheme {scheme!r} (years {years[0]}–{years[-1]})"
+                f"no year {year} for scheme {scheme!r} (years {years[0]}–{years[-1]})",
+                parameter="year",
             )
         return int(year)
 
@@ -158,7 +161,7 @@ class Atlas:
         rows = self._reader().find_region(code, system)
         if not rows:
             extra = f" in system {system!r}" if system else ""
-            raise NotFoundError(f"unknown region {code!r}{extra}")
+            raise NotFoundError(f"unknown region {code!r}{extra}", parameter="code")
         if len(rows) > 1:
             default = self.info().get("default_system")
             for row in rows:
@@ -297,7 +300,7 @@ class Atlas:
             raise InputError("at most 100 characters", parameter="q")
         reader = self._reader()
         if system is not None and system not in {s["system"] for s in reader.systems()}:
-            raise NotFoundError(f"unknown region system {system!r}")
+            raise NotFoundError(f"unknown region system {system!r}", parameter="system")
         items, total = reader.list_regions(
             q or None, system, level, (page - 1) * per_page, per_page
         )
@@ -455,7 +458,9 @@ class Atlas:
         scheme = self._scheme(scheme, sys_)
         rows = self._reader().cell_series(scheme, sys_, code, cluster)
         if cluster is not None and not rows:
-            raise NotFoundError(f"no cluster {cluster!r} in region {code!r} ({scheme})")
+            raise NotFoundError(
+                f"no cluster {cluster!r} in region {code!r} ({scheme})", parameter="cluster"
+            )
         drop = {"scheme", "region_system", "region", "result_id", "level"}
         out = []
         for r in rows:
@@ -543,7 +548,7 @@ class Atlas:
         scheme = self._scheme(scheme)
         rows = [c for c in self._cluster_list(scheme) if c["cluster"] == code]
         if not rows:
-            raise NotFoundError(f"unknown cluster {code!r} in scheme {scheme!r}")
+            raise NotFoundError(f"unknown cluster {code!r} in scheme {scheme!r}", parameter="code")
 
         def make() -> dict:
             reader = self._reader()
@@ -580,7 +585,9 @@ class Atlas:
             default = self.info().get("default_system")
             system = default if default in systems else (systems[0] if systems else None)
         elif system not in systems:
-            raise NotFoundError(f"cluster {code!r} is not mapped for region system {system!r}")
+            raise NotFoundError(
+                f"cluster {code!r} is not mapped for region system {system!r}", parameter="system"
+            )
         year = self._year(year, scheme, system)
         reader = self._reader()
         rows = reader.cells(scheme, year=year, region_system=system, cluster=code, level=level)
@@ -792,7 +799,7 @@ class Atlas:
         if year is None:
             return edition, int(years[-1])
         if year not in years:
-            raise NotFoundError(f"no scoreboard year {year} (years {years})")
+            raise NotFoundError(f"no scoreboard year {year} (years {years})", parameter="year")
         return edition, int(year)
 
     def scoreboard_region(self, code: str, year: int | None = None) -> dict:
@@ -808,7 +815,9 @@ class Atlas:
         reader = self._reader()
         rows = reader.scores(edition, year, code)
         if not rows:
-            raise NotFoundError(f"no scoreboard scores for region {code!r} in {year}")
+            raise NotFoundError(
+                f"no scoreboard scores for region {code!r} in {year}", parameter="code"
+            )
         system = reader.result(rows[0]["result_id"])["region_system"]
         region = self._region_row(code, system)
         profile = reader.scoreboard_profile(edition, year, code) or {}
@@ -895,7 +904,7 @@ class Atlas:
         def make() -> dict:
             reader = self._reader()
             if system not in {s["system"] for s in reader.systems()}:
-                raise NotFoundError(f"unknown region system {system!r}")
+                raise NotFoundError(f"unknown region system {system!r}", parameter="system")
             feats = [
                 {
                     "type": "Feature",
@@ -945,7 +954,7 @@ class Atlas:
                 raise NotFoundError(f"no {kind} result for {scheme!r} / {system!r}")
         rec = reader.result(result_id)
         if rec is None:
-            raise NotFoundError(f"unknown result {result_id!r}")
+            raise NotFoundError(f"unknown result {result_id!r}", parameter="result_id")
         return rec
 
 

@@ -251,6 +251,21 @@ def save_scoreboard_profiles(
     )
 
 
+def checkpoint(con: duckdb.DuckDBPyConnection) -> None:
+    """Write everything into the database file (no WAL left beside it before the swap)."""
+    con.execute("CHECKPOINT")
+
+
+def rename_in_provenance(con: duckdb.DuckDBPyConnection, old: str, new: str) -> None:
+    """Replace the text ``old`` by ``new`` in every provenance record (a build's temporary
+    file name by the atlas's final path)."""
+    ensure_atlas_tables(con)
+    con.execute(
+        "UPDATE atlas_results SET provenance = replace(provenance, ?, ?)",
+        [json.dumps(old)[1:-1], json.dumps(new)[1:-1]],
+    )
+
+
 def save_info(con: duckdb.DuckDBPyConnection, info: dict[str, Any]) -> None:
     """Upsert atlas-level facts (title, preset, synthetic flag, sources ...) as JSON values."""
     ensure_atlas_tables(con)

@@ -106,9 +106,9 @@ def test_region_and_its_clusters(demo):
 
 
 def test_region_errors(demo):
-    _error(demo.get("/api/regions/ZZ999"), 404)
+    _error(demo.get("/api/regions/ZZ999"), 404, "code")
     _error(demo.get("/api/regions/ZZ999/clusters"), 404)
-    _error(demo.get("/api/regions/XD1/clusters", params={"year": 1990}), 404)
+    _error(demo.get("/api/regions/XD1/clusters", params={"year": 1990}), 404, "year")
     _error(demo.get("/api/regions/XD1/clusters", params={"year": "last"}), 422, "year")
     _error(demo.get("/api/regions/XD1/clusters", params={"scheme": "nope"}), 404)
     _error(demo.get("/api/regions/XD1/clusters", params={"system": "NUTS2021"}), 404)
