@@ -33,15 +33,26 @@ def build_command(
         help="Offline: a folder laid out like ../shared/data (us/, nuts/, eu_employment/ ...).",
     ),
     small: bool = typer.Option(False, "--small", help="demo only: a quick, small Demoland."),
+    nuts_version: str | None = typer.Option(
+        None,
+        "--nuts-version",
+        help="eu-open only: the NUTS version of the employment data's codes (e.g. 2013) "
+        "where it cannot be detected.",
+    ),
 ) -> None:
     """Build an atlas of precomputed results into --store (atomically replaced)."""
     from clusteratlas.atlas.build import build_atlas
+    from clusteratlas.errors import InputError
 
-    options = {"small": True} if small else {}
-    if small and preset != "demo":
-        from clusteratlas.errors import InputError
-
-        raise InputError("--small is for the demo preset", parameter="--small")
+    options: dict = {}
+    if small:
+        if preset != "demo":
+            raise InputError("--small is for the demo preset", parameter="--small")
+        options["small"] = True
+    if nuts_version is not None:
+        if preset != "eu-open":
+            raise InputError("--nuts-version is for the eu-open preset", parameter="--nuts-version")
+        options["nuts_version"] = nuts_version
     columns = (
         SpinnerColumn(),
         TextColumn("{task.description}"),

@@ -23,6 +23,7 @@ Steps (``docs/atlas.md``):
 
 from __future__ import annotations
 
+import os
 import re
 from importlib import resources
 from pathlib import Path
@@ -104,9 +105,12 @@ def geometry_files(root: Path, version: str) -> tuple[list[Path], str] | None:
     return [files[k][1] for k in sorted(files)], later[0]
 
 
-def _load_employment(store: Store, steps: Steps, root: Path | None, online: bool):
+def _load_employment(
+    store: Store, steps: Steps, root: Path | None, online: bool, nuts_version: str | None
+):
     from clusteratlas.sources.ingest import ingest_files
 
+    stated = f"NUTS{nuts_version}" if nuts_version else None
     if not online:
         folder = root / "eu_employment"
         files = sorted(folder.glob(f"{DATASET}*.tsv*")) if folder.is_dir() else []
@@ -117,7 +121,7 @@ def _load_employment(store: Store, steps: Steps, root: Path | None, online: bool
                 parameter="--from",
             )
         path = files[-1]
-        system = SNAPSHOT_VERSION if "2017snapshot" in path.name else None
+        system = stated or (SNAPSHOT_VERSION if "2017snapshot" in path.name else None)
         steps.run(
             f"loading {path.name}",
             lambda: ingest_files(store, [path], dataset=DATASET, region_system=system),
@@ -129,10 +133,12 @@ def _load_employment(store: Store, steps: Steps, root: Path | None, online: bool
     from clusteratlas.sources.eurostat_load import load_eurostat
     from clusteratlas.sources.http import HttpClient
 
+    # the same override as ``clusteratlas fetch eurostat`` (a mirror or a test server)
+    base = os.environ.get("CLUSTERATLAS_EUROSTAT_URL") or "https://ec.europa.eu"
     with HttpClient() as client:
-        api = EurostatAPI(client=client, cache=Cache())
+        api = EurostatAPI(base, client=client, cache=Cache())
         data = steps.run(f"fetching {DATASET} from Eurostat (cached)", lambda: api.fetch(DATASET))
-    report = steps.run("loading it", lambda: load_eurostat(store, data))
+    report = steps.run("loading it", lambda: load_eurostat(store, data, region_system=stated))
     record = {"role": "employment", "url": data.url, "sha256": data.sha256}
     return record, report.region_system
 
@@ -293,16 +299,19 @@ def build(
     scoreboard: bool = True,
     draws: int = UNCERTAINTY_DRAWS,
     profiles: list[str] | None = None,
+    nuts_version: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Load, map and score the European open data into ``store``.
 
     ``scoreboard=False`` skips the scoreboard; ``draws`` sets the Monte Carlo size of the rank
     intervals; ``profiles`` limits the stored peer profiles to these regions (default: every
-    scored region). The last two exist to keep test builds short.
+    scored region). The last two exist to keep test builds short. ``nuts_version`` states
+    the NUTS version of the employment codes where it cannot be detected (e.g. ``2013``).
     """
     from clusteratlas.atlas.results import save_mapping
     from clusteratlas.classifications import load_all, load_scheme_into_store
     from clusteratlas.mapping import map_store
+    from clusteratlas.sources.ingest import REGION_SYSTEMS
     from clusteratlas.store.atlas import save_regions
 
     online = from_dir is None
@@ -313,10 +322,14 @@ def build(
         f"cluster scheme {SCHEME}",
         lambda: load_scheme_into_store(store, scheme_path(), scheme_name=SCHEME),
     )
-    record, system = _load_employment(store, steps, root, online)
+    if nuts_version is not None and f"NUTS{nuts_version}" not in REGION_SYSTEMS:
+        raise InputError(f"unknown NUTS version {nuts_version!r}", parameter="--nuts-version")
+    record, system = _load_employment(store, steps, root, online, nuts_version)
     if not system or not system.startswith("NUTS") or not system[4:].isdigit():
         raise InputError(
-            f"cannot tell the NUTS version of {DATASET} (got {system!r})", parameter="--from"
+            f"cannot tell the NUTS version of {DATASET}'s region codes (got {system!r}): "
+            "state it with --nuts-version, or give code lists with --from DIR",
+            parameter="--nuts-version",
         )
     result = steps.run(
         "mapping NACE sections (LQ, shares, stars, strong)",
