@@ -26,7 +26,7 @@ from clusteratlas.web import errors as error_pages
 from clusteratlas.web import maps
 from clusteratlas.web.routing import PageCache, _atlas_identity
 from clusteratlas.web.security import SecurityHeaders
-from clusteratlas.web.static_files import respond
+from clusteratlas.web.static_files import asset, respond
 from clusteratlas.web.static_files import router as static_router
 from clusteratlas.web.views import PAGE_MODULES
 
@@ -81,6 +81,8 @@ def create_app(atlas_path: str | Path, atlas: Any | None = None) -> FastAPI:
     for name in PAGE_MODULES:
         importlib.import_module(name).register(app)
     error_pages.install(app)
+    for name in ("vega.js", "atlas.js", "atlas.css", "favicon.svg"):  # built once, not on a request
+        asset(name)
     app.add_middleware(GZipMiddleware, minimum_size=2000, compresslevel=5)
     app.add_middleware(SecurityHeaders)
     return app

@@ -51,7 +51,8 @@ EUROPE_FIT = {
     "properties": {},
     "geometry": {
         "type": "Polygon",
-        "coordinates": [[[-11.0, 34.0], [34.0, 34.0], [34.0, 71.0], [-11.0, 71.0], [-11.0, 34.0]]],
+        # clockwise: on the sphere (d3-geo, Vega) a ring's inside is on its right-hand side
+        "coordinates": [[[-11.0, 34.0], [-11.0, 71.0], [34.0, 71.0], [34.0, 34.0], [-11.0, 34.0]]],
     },
 }
 
@@ -141,6 +142,12 @@ def classify(
     finite = numeric[np.isfinite(numeric)]
     minimum = float(finite.min()) if len(finite) else None
     labels = class_labels(breaks, method, minimum, fmt) if breaks else []
+    for finer in (".6g", ".12g"):  # classes so close that the display format merges them
+        if len(set(labels)) == len(labels):
+            break
+        labels = class_labels(breaks, method, minimum, finer)
+    if len(set(labels)) != len(labels):
+        labels = [f"{lab} ({i + 1})" for i, lab in enumerate(labels)]
     if not labels:
         return pd.Series(NO_DATA, index=values.index), [NO_DATA], [NO_DATA_COLOUR]
     cats = pd.cut(numeric, bins=bins, labels=labels, right=right, include_lowest=True)
@@ -187,7 +194,7 @@ def topology(
         return found
     import topojson
 
-    features = [f for f in geojson.get("features", []) if f.get("geometry")]
+    features = [spherical_winding(f) for f in geojson.get("features", []) if f.get("geometry")]
     bbox = _bbox(features)
     if tolerance is None:
         tolerance = max(bbox[2] - bbox[0], bbox[3] - bbox[1], 1e-9) / 2000
@@ -197,7 +204,9 @@ def topology(
             prequantize=100_000,
             toposimplify=tolerance,
             object_name="regions",
+            winding_order=None,  # done by spherical_winding
         ).to_dict()
+        rewind_topology(topo)
     else:
         topo = {
             "type": "Topology",
@@ -210,6 +219,83 @@ def topology(
     with _lock:
         _topologies[key] = item
     return item
+
+
+def spherical_winding(feature: dict[str, Any]) -> dict[str, Any]:
+    """The feature with exterior rings clockwise and holes counter-clockwise.
+
+    GeoJSON (RFC 7946) winds exteriors counter-clockwise, but d3-geo (Vega's projections)
+    works on the sphere, where a ring encloses what lies on its right: a counter-clockwise
+    region would be drawn as the whole globe minus the region.
+    """
+    from shapely.geometry import mapping, shape
+    from shapely.geometry.polygon import orient
+
+    geom = shape(feature["geometry"])
+    if geom.geom_type == "Polygon":
+        fixed = orient(geom, sign=-1.0)
+    elif geom.geom_type == "MultiPolygon":
+        from shapely.geometry import MultiPolygon
+
+        fixed = MultiPolygon([orient(p, sign=-1.0) for p in geom.geoms])
+    else:
+        return feature
+    return {**feature, "geometry": mapping(fixed)}
+
+
+def _decode_arcs(topo: dict[str, Any]) -> list[list[tuple[float, float]]]:
+    tr = topo.get("transform")
+    out = []
+    for arc in topo.get("arcs", []):
+        if tr is None:
+            out.append([(float(p[0]), float(p[1])) for p in arc])
+            continue
+        (sx, sy), (tx, ty) = tr["scale"], tr["translate"]
+        xs = np.cumsum([p[0] for p in arc]) * sx + tx
+        ys = np.cumsum([p[1] for p in arc]) * sy + ty
+        out.append(list(zip(xs.tolist(), ys.tolist(), strict=True)))
+    return out
+
+
+def _signed_area(points: list[tuple[float, float]]) -> float:
+    """Shoelace formula: > 0 for a counter-clockwise ring (planar lon/lat)."""
+    if len(points) < 3:
+        return 0.0
+    xy = np.asarray(points)
+    x, y = xy[:, 0], xy[:, 1]
+    return float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y)) / 2
+
+
+def rewind_topology(topo: dict[str, Any]) -> None:
+    """Make every exterior ring of a TopoJSON clockwise and every hole counter-clockwise,
+    in place, by reversing the ring's arc list (``[a, b] -> [~b, ~a]``).
+
+    Shared arcs keep one direction, so an enclave (Berlin in Brandenburg, Brussels in Vlaams
+    Brabant) whose outline is its neighbour's hole comes out wound like a hole: drawn on the
+    sphere, it would cover the whole map. See :func:`spherical_winding`.
+    """
+    arcs = _decode_arcs(topo)
+
+    def ring_points(ring: list[int]) -> list[tuple[float, float]]:
+        pts: list[tuple[float, float]] = []
+        for i in ring:
+            seg = arcs[i] if i >= 0 else arcs[~i][::-1]
+            pts.extend(seg if not pts else seg[1:])
+        return pts
+
+    def fix(polygon: list[list[int]]) -> list[list[int]]:
+        out = []
+        for k, ring in enumerate(polygon):
+            ccw = _signed_area(ring_points(ring)) > 0
+            wrong = ccw if k == 0 else not ccw
+            out.append([~i for i in reversed(ring)] if wrong else ring)
+        return out
+
+    for geom in topo.get("objects", {}).get("regions", {}).get("geometries", []):
+        if geom.get("type") == "Polygon":
+            geom["arcs"] = fix(geom["arcs"])
+        elif geom.get("type") == "MultiPolygon":
+            geom["arcs"] = [fix(p) for p in geom["arcs"]]
 
 
 def _bbox(features: list[dict[str, Any]]) -> tuple[float, float, float, float]:

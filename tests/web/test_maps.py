@@ -85,3 +85,40 @@ def test_topology_is_cached_and_keeps_codes():
     assert first.codes == {"A", "B"} and first.bbox == (0.0, 0.0, 2.0, 1.0)
     topo = first.data
     assert topo["type"] == "Topology" and len(topo["objects"]["regions"]["geometries"]) == 2
+
+
+def test_enclave_is_wound_clockwise_like_every_exterior():
+    # a 3x3 square with a 1x1 enclave in the middle: the enclave's outline is the square's
+    # hole, so its shared arc comes out counter-clockwise unless rewound
+    outer = [[0, 0], [3, 0], [3, 3], [0, 3], [0, 0]]
+    hole = [[1, 1], [1, 2], [2, 2], [2, 1], [1, 1]]
+    inner = [[1, 1], [2, 1], [2, 2], [1, 2], [1, 1]]
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"code": "RING"},
+                "geometry": {"type": "Polygon", "coordinates": [outer, hole]},
+            },
+            {
+                "type": "Feature",
+                "properties": {"code": "CITY"},
+                "geometry": {"type": "Polygon", "coordinates": [inner]},
+            },
+        ],
+    }
+    topo = maps.topology(fc, ("enclave",), tolerance=0).data
+    arcs = maps._decode_arcs(topo)
+
+    def area(ring):
+        pts = []
+        for i in ring:
+            seg = arcs[i] if i >= 0 else arcs[~i][::-1]
+            pts.extend(seg if not pts else seg[1:])
+        return maps._signed_area(pts)
+
+    for geom in topo["objects"]["regions"]["geometries"]:
+        exterior, *holes = geom["arcs"]
+        assert area(exterior) < 0  # clockwise
+        assert all(area(h) > 0 for h in holes)  # counter-clockwise

@@ -57,6 +57,8 @@ def build(ctx: ViewContext) -> Page:
     measure = q.choice("measure", ["lq", "benchmark_share"], "lq")
     region = atlas.region(code, system)
     system = region["system"]
+    if not region.get("schemes"):  # e.g. a region only of the scoreboard's NUTS version
+        return scoreboard_only(ctx, region)
     table = atlas.region_clusters(code, year=year, scheme=scheme, system=system)
     scheme, year = table["scheme"], table["year"]
     summary = atlas.region_summary(code, year=year, scheme=scheme, system=system)
@@ -179,35 +181,9 @@ def build(ctx: ViewContext) -> Page:
     with contextlib.suppress(NotFoundError):  # regions without scoreboard scores
         panels.append(profile_panel(atlas, code))
 
-    level = region.get("level")
-    if region.get("has_geometry"):
-        same_level = atlas.regions(system=system, level=level, per_page=500)["items"]
-        loc = pd.DataFrame(same_level, columns=["code", "name"]).rename(columns={"code": "region"})
-        loc["here"] = (loc["region"] == code).astype(float)
-        cats = loc["here"].map({1.0: region["name"], 0.0: "Other regions"})
-        panels.append(
-            map_panel(
-                ctx.geometry,
-                loc,
-                panel_id="locator",
-                title=f"Where {region['name']} is",
-                system=system,
-                level=level,
-                value="here",
-                value_label="Selected",
-                method="quantiles",
-                categories=cats,
-                category_domain=[region["name"], "Other regions", "No data"],
-                category_colours=["#c51b7d", "#e0e0e0", "#f7f7f7"],
-                highlight=code,
-                columns=[
-                    Column("region", "Region code", link="/regions/{region}"),
-                    Column("name", "Region"),
-                ],
-                height=260,
-                how_to_read="The selected region is outlined in magenta.",
-            )
-        )
+    locator = locator_panel(ctx, region)
+    if locator is not None:
+        panels.append(locator)
 
     peers = atlas.peers(code, n=5, scheme=scheme, system=system)
     figures = [
@@ -244,6 +220,68 @@ def build(ctx: ViewContext) -> Page:
         },
         panels=panels,
         provenance=page_provenance(atlas, table["provenance"], system, scheme),
+    )
+
+
+def locator_panel(ctx: ViewContext, region: dict[str, Any]) -> Panel | None:
+    """A map of the region's level with the region outlined (None without a polygon)."""
+    if not region.get("has_geometry"):
+        return None
+    atlas, code, system, level = ctx.atlas, region["code"], region["system"], region.get("level")
+    same_level = atlas.regions(system=system, level=level, per_page=500)["items"]
+    loc = pd.DataFrame(same_level, columns=["code", "name"]).rename(columns={"code": "region"})
+    loc["here"] = (loc["region"] == code).astype(float)
+    cats = loc["here"].map({1.0: region["name"], 0.0: "Other regions"})
+    return map_panel(
+        ctx.geometry,
+        loc,
+        panel_id="locator",
+        title=f"Where {region['name']} is",
+        system=system,
+        level=level,
+        value="here",
+        value_label="Selected",
+        method="quantiles",
+        categories=cats,
+        category_domain=[region["name"], "Other regions", "No data"],
+        category_colours=["#c51b7d", "#e0e0e0", "#f7f7f7"],
+        highlight=code,
+        columns=[
+            Column("region", "Region code", link="/regions/{region}"),
+            Column("name", "Region"),
+        ],
+        height=260,
+        how_to_read="The selected region is outlined in magenta.",
+    )
+
+
+def scoreboard_only(ctx: ViewContext, region: dict[str, Any]) -> Page:
+    """The page of a region without a cluster table: its scoreboard profile and locator."""
+    panels: list[Panel] = []
+    with contextlib.suppress(NotFoundError):
+        panels.append(profile_panel(ctx.atlas, region["code"]))
+    locator = locator_panel(ctx, region)
+    if locator is not None:
+        panels.append(locator)
+    return Page(
+        kind="region",
+        title=f"{region['name']} ({region['code']})",
+        template="region.html",
+        path=f"/regions/{region['code']}",
+        params={"system": region["system"]},
+        context={
+            "region": region,
+            "figures": [],
+            "peers": [],
+            "no_clusters": True,
+            "compare_url": None,
+            "year_options": [],
+            "start_options": [],
+            "measure_options": [],
+            "cluster_options": [],
+        },
+        panels=panels,
+        provenance=page_provenance(ctx.atlas, None, region["system"], None),
     )
 
 

@@ -1,7 +1,8 @@
 """Scoreboard explorer ``/scoreboard``: the framework tree, a map per dimension and the
 ranking with rank intervals from the uncertainty analysis.
 
-Query: ``year``, ``classes`` (quantiles | natural).
+Query: ``year``, ``classes`` (quantiles | natural), ``top`` (how many ranks the ranking
+chart and table show: 10-1000, default 50; ``all`` for every region).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def build(ctx: ViewContext) -> Page:
     atlas, q = ctx.atlas, ctx.query
     year = q.integer("year", 1900, 2100)
     classes = q.choice("classes", list(CLASSES), "quantiles")
+    top = None if q.raw("top") == "all" else (q.integer("top", 10, 1000) or 50)
     info = atlas.info()
     editions = info.get("scoreboard") or []
     if not editions:  # a page that says so (200), not an error: the atlas is fine
@@ -61,10 +63,16 @@ def build(ctx: ViewContext) -> Page:
         columns=["region", "name", "node", "score", "rank", "rank_p05", "rank_median", "rank_p95"],
     )
     ranking["label"] = ranking["name"].fillna(ranking["region"]) + " (" + ranking["region"] + ")"
+    n_ranked = len(ranking)
+    if top is not None:
+        ranking = ranking.head(top)
     panels: list[Panel] = [
         Panel(
             id="ranking",
-            title=f"Ranking with rank intervals, {year}",
+            title=(
+                f"Ranking with rank intervals, {year}"
+                + (f" (top {len(ranking)} of {n_ranked})" if len(ranking) < n_ranked else "")
+            ),
             data=ranking,
             columns=[
                 Column("rank", "Rank", ".0f"),
@@ -115,13 +123,21 @@ def build(ctx: ViewContext) -> Page:
         title="Scoreboard explorer",
         template="scoreboard.html",
         path="/scoreboard",
-        params={"year": year, "classes": classes, "edition": board["edition"]},
+        params={
+            "year": year,
+            "classes": classes,
+            "top": "all" if top is None else top,
+            "edition": board["edition"],
+        },
         context={
             "edition": board["edition"],
             "year": year,
             "framework": tree(board["framework"]),
             "year_options": options(years, year),
             "classes_options": options(list(CLASSES), classes, CLASSES),
+            "top_options": options(
+                [10, 25, 50, 100, "all"], "all" if top is None else top, {"all": "all"}
+            ),
         },
         panels=panels,
         provenance=page_provenance(atlas, board["provenance"], system, board["edition"]),
