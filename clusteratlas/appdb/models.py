@@ -6,11 +6,12 @@ compares the migrated schema with the models so they cannot drift apart.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -122,3 +123,59 @@ class AuditEntry(Base):
     entity_id: Mapped[str] = mapped_column(String(60))
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+
+
+PROGRAMME_LEVELS = ("national", "regional", "cross-border", "european", "international")
+
+
+class Programme(Base):
+    """A cluster programme: who runs it, what it aims at, what it does, for whom, with what.
+
+    List fields (measures, target groups, themes, links) are JSON arrays of text.
+    ``search_text`` is maintained by :mod:`clusteratlas.appdb.library` for full-text search.
+    """
+
+    __tablename__ = "programmes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    region: Mapped[str] = mapped_column(String(10), default="")
+    level: Mapped[str] = mapped_column(String(20))
+    objectives: Mapped[str] = mapped_column(Text, default="")
+    measures: Mapped[list] = mapped_column(JSON, default=list)
+    target_groups: Mapped[list] = mapped_column(JSON, default=list)
+    themes: Mapped[list] = mapped_column(JSON, default=list)
+    budget_eur: Mapped[float | None] = mapped_column(Float)
+    period_start: Mapped[int | None] = mapped_column(Integer)
+    period_end: Mapped[int | None] = mapped_column(Integer)
+    managing_body: Mapped[str] = mapped_column(String(300), default="")
+    evaluation: Mapped[str] = mapped_column(Text, default="")
+    links: Mapped[list] = mapped_column(JSON, default=list)
+    last_verified: Mapped[date | None] = mapped_column(Date)
+    example: Mapped[bool] = mapped_column(Boolean, default=False)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Practice(Base):
+    """A good practice: what was done, where, with do's and don'ts, linked to a programme."""
+
+    __tablename__ = "practices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    programme_slug: Mapped[str | None] = mapped_column(String(120), index=True)
+    themes: Mapped[list] = mapped_column(JSON, default=list)
+    regions: Mapped[list] = mapped_column(JSON, default=list)
+    clusters: Mapped[list] = mapped_column(JSON, default=list)
+    dos: Mapped[list] = mapped_column(JSON, default=list)
+    donts: Mapped[list] = mapped_column(JSON, default=list)
+    links: Mapped[list] = mapped_column(JSON, default=list)
+    last_verified: Mapped[date | None] = mapped_column(Date)
+    example: Mapped[bool] = mapped_column(Boolean, default=False)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

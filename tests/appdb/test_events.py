@@ -33,12 +33,15 @@ def person(i: int, **extra) -> dict:
 
 def test_migrated_schema_equals_the_models(db):
     with db.engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
-    assert db.revision() == "0001"
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    # the full-text structures are the database's own (FTS5 tables, GIN indexes), not models
+    diff = [d for d in diff if "_fts" not in str(d[1])]
+    assert diff == []
+    assert db.revision() == "0002"
     db.downgrade("base")
     assert db.revision() is None
     db.upgrade()
-    assert db.revision() == "0001"
+    assert db.revision() == "0002"
 
 
 def test_confirmed_until_full_then_waitlisted(db):
