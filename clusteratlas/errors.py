@@ -54,6 +54,18 @@ class InputError(ClusterAtlasError):
         return f"{prefix}: {self.message}" if prefix else self.message
 
 
+class NotFoundError(ClusterAtlasError):
+    """Something asked for by code (a region, cluster, scheme, year) is not there.
+
+    The web layer answers it with HTTP 404; ``parameter`` names what was looked up.
+    """
+
+    def __init__(self, message: str, *, parameter: str | None = None) -> None:
+        self.message = message
+        self.parameter = parameter
+        super().__init__(message)
+
+
 class StoreError(ClusterAtlasError):
     """The store is missing, locked, or does not hold what was asked for."""
 

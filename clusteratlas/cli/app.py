@@ -35,6 +35,8 @@ COMMAND_MODULES = [
     "clusteratlas.cli.nuts",  # nuts detect|convert
     "clusteratlas.cli.impute",  # impute --method eco|cbp|none
     "clusteratlas.cli.scoreboard",  # scoreboard
+    "clusteratlas.cli.atlas",  # atlas build|info
+    "clusteratlas.cli.serve",  # serve --demo | --store PATH
     "clusteratlas.cli.events",  # events add|list|attendees|retention, users add
 ]
 

@@ -7,7 +7,10 @@ Two ways in:
 * from files — ``clusteratlas map --panel PANEL --clusters DEFINITIONS --out FILE``.
 
 The result is written atomically as CSV or Parquet (by extension) with a
-``FILE.provenance.json`` sidecar; ``docs/methodology.md`` defines every column.
+``FILE.provenance.json`` sidecar; ``docs/methodology.md`` defines every column. With
+``--save`` the cluster table, region cluster strength and trends also go into the store's
+atlas tables (keyed by scheme, region system and year, with the provenance record), where
+``clusteratlas serve --store`` reads them (``docs/atlas.md``).
 """
 
 from __future__ import annotations
@@ -103,6 +106,26 @@ def _summary(result, written: list[Path]) -> None:
         console.print(f"wrote {path} (+ .provenance.json)", highlight=False)
 
 
+def _save(result, store, scheme, clusters, region_system) -> tuple[Path, str, str]:
+    """``--save``: the results into the store's atlas tables (see docs/atlas.md)."""
+    from clusteratlas.atlas.results import save_mapping
+    from clusteratlas.store import Store
+
+    provenance = result.attrs.get("provenance", {})
+    if region_system is None:
+        systems = provenance.get("options", {}).get("region_systems") or []
+        if len(systems) > 1:
+            raise InputError(
+                f"the panel mixes region systems {systems}: give one", parameter="--region-system"
+            )
+        region_system = systems[0] if systems else "user"
+    name = scheme if scheme is not None else Path(clusters).stem
+    path = store_path(store)
+    with Store(path) as st:
+        save_mapping(st, result, scheme=name, region_system=region_system, provenance=provenance)
+    return path, name, region_system
+
+
 def register(app: typer.Typer) -> None:
     @app.command("map")
     def map_command(
@@ -148,6 +171,18 @@ def register(app: typer.Typer) -> None:
         ),
         trends_out: Path | None = typer.Option(
             None, "--trends-out", help="Write growth, LQ change and shift-share here."
+        ),
+        save: bool = typer.Option(
+            False,
+            "--save",
+            help="Also save the cluster table, strength and trends (first to last year) "
+            "into the store's atlas tables, keyed by scheme, region system and year.",
+        ),
+        region_system: str | None = typer.Option(
+            None,
+            "--region-system",
+            help="With --save: the region system to file the results under (default: the "
+            "dataset's, or 'user' for --panel).",
         ),
     ) -> None:
         """Map clusters: employment, LQ, shares, wages, stars and strong flags per region."""
@@ -223,4 +258,10 @@ def register(app: typer.Typer) -> None:
                     extra = {"table": key, "trends": list(span) if key == "trends" else None}
                     write_result(derived[key], path, {**provenance, **extra})
                     written.append(path)
+        if save:
+            saved = _save(result, store, scheme, clusters, region_system)
+            console.print(
+                f"saved into the atlas tables of {saved[0]} as {saved[1]} / {saved[2]}",
+                highlight=False,
+            )
         _summary(result, written)

@@ -81,6 +81,142 @@ TABLES: dict[str, str] = {
         )""",
 }
 
+#: Atlas tables: precomputed results the web pages and the JSON API read (never recomputed per
+#: request). ``docs/atlas.md`` describes them. Every result row carries ``result_id`` ->
+#: ``atlas_results.result_id``, whose ``provenance`` is the JSON record of how it was made.
+ATLAS_TABLES: dict[str, str] = {
+    "atlas_info": """
+        CREATE TABLE IF NOT EXISTS atlas_info (
+            key VARCHAR PRIMARY KEY,          -- title, preset, synthetic, built_at, ...
+            value VARCHAR                     -- JSON
+        )""",
+    "atlas_results": """
+        CREATE TABLE IF NOT EXISTS atlas_results (
+            result_id VARCHAR PRIMARY KEY,    -- uuid of one saved result
+            kind VARCHAR NOT NULL,            -- clusters | strength | trends | scoreboard
+            scheme VARCHAR,                   -- cluster scheme or scoreboard edition
+            region_system VARCHAR,            -- e.g. US-STATE, US-MSA, NUTS2016, demo
+            created_at TIMESTAMP NOT NULL,
+            provenance VARCHAR NOT NULL       -- JSON provenance record
+        )""",
+    "atlas_regions": """
+        CREATE TABLE IF NOT EXISTS atlas_regions (
+            system VARCHAR NOT NULL,          -- region system, as in atlas_clusters
+            code VARCHAR NOT NULL,
+            name VARCHAR,
+            level INTEGER,
+            parent VARCHAR,
+            country VARCHAR,
+            has_geometry BOOLEAN NOT NULL,    -- FALSE: listed, but no polygon in this version
+            PRIMARY KEY (system, code)
+        )""",
+    "atlas_geometries": """
+        CREATE TABLE IF NOT EXISTS atlas_geometries (
+            system VARCHAR NOT NULL,
+            code VARCHAR NOT NULL,
+            level INTEGER,
+            geometry VARCHAR NOT NULL,        -- GeoJSON geometry, simplified for the web
+            PRIMARY KEY (system, code)
+        )""",
+    "atlas_clusters": """
+        CREATE TABLE IF NOT EXISTS atlas_clusters (
+            scheme VARCHAR NOT NULL,
+            region_system VARCHAR NOT NULL,
+            year INTEGER NOT NULL,
+            region VARCHAR NOT NULL,
+            cluster VARCHAR NOT NULL,
+            cluster_name VARCHAR,
+            cluster_type VARCHAR,
+            level INTEGER,
+            employment DOUBLE,
+            establishments DOUBLE,
+            payroll DOUBLE,
+            wage DOUBLE,
+            lq DOUBLE,
+            region_share DOUBLE,
+            benchmark_share DOUBLE,
+            stars INTEGER,
+            star_size BOOLEAN,
+            star_specialisation BOOLEAN,
+            star_productivity BOOLEAN,
+            strong BOOLEAN,
+            strong10 BOOLEAN,
+            region_employment DOUBLE,
+            benchmark_employment DOUBLE,
+            flags VARCHAR,                    -- source flags behind the cell, space-separated
+            result_id VARCHAR NOT NULL,
+            PRIMARY KEY (scheme, region_system, year, region, cluster)
+        )""",
+    "atlas_strength": """
+        CREATE TABLE IF NOT EXISTS atlas_strength (
+            scheme VARCHAR NOT NULL,
+            region_system VARCHAR NOT NULL,
+            year INTEGER NOT NULL,
+            region VARCHAR NOT NULL,
+            level INTEGER,
+            traded_employment DOUBLE,
+            strong_employment DOUBLE,
+            cluster_strength DOUBLE,
+            n_strong BIGINT,
+            n_strong10 BIGINT,
+            n_star_clusters BIGINT,
+            result_id VARCHAR NOT NULL,
+            PRIMARY KEY (scheme, region_system, year, region)
+        )""",
+    "atlas_trends": """
+        CREATE TABLE IF NOT EXISTS atlas_trends (
+            scheme VARCHAR NOT NULL,
+            region_system VARCHAR NOT NULL,
+            region VARCHAR NOT NULL,
+            cluster VARCHAR NOT NULL,
+            start_year INTEGER NOT NULL,
+            end_year INTEGER NOT NULL,
+            employment_start DOUBLE,
+            employment_end DOUBLE,
+            employment_change DOUBLE,
+            employment_cagr DOUBLE,
+            lq_start DOUBLE,
+            lq_end DOUBLE,
+            lq_change DOUBLE,
+            benchmark_share_start DOUBLE,
+            benchmark_share_end DOUBLE,
+            benchmark_share_change DOUBLE,
+            shift_national DOUBLE,
+            shift_industry_mix DOUBLE,
+            shift_regional DOUBLE,
+            expected_change DOUBLE,
+            result_id VARCHAR NOT NULL,
+            PRIMARY KEY (scheme, region_system, region, cluster, start_year, end_year)
+        )""",
+    "atlas_scores": """
+        CREATE TABLE IF NOT EXISTS atlas_scores (
+            edition VARCHAR NOT NULL,         -- scoreboard edition, e.g. open-data
+            region_system VARCHAR NOT NULL,
+            year INTEGER NOT NULL,
+            region VARCHAR NOT NULL,
+            node VARCHAR NOT NULL,            -- framework node (index, dimension, indicator)
+            node_name VARCHAR,
+            parent VARCHAR,
+            level INTEGER,                    -- framework level (1 = indicator)
+            score DOUBLE,
+            rank DOUBLE,
+            rank_p05 DOUBLE,                  -- rank interval from the uncertainty analysis
+            rank_median DOUBLE,
+            rank_p95 DOUBLE,
+            result_id VARCHAR NOT NULL,
+            PRIMARY KEY (edition, year, region, node)
+        )""",
+    "atlas_scoreboard_regions": """
+        CREATE TABLE IF NOT EXISTS atlas_scoreboard_regions (
+            edition VARCHAR NOT NULL,
+            year INTEGER NOT NULL,
+            region VARCHAR NOT NULL,
+            profile VARCHAR NOT NULL,         -- JSON: peers, strengths, bottlenecks
+            result_id VARCHAR NOT NULL,
+            PRIMARY KEY (edition, year, region)
+        )""",
+}
+
 OBSERVATION_COLUMNS = [
     "source",
     "dataset",

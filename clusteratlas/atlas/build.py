@@ -1,0 +1,129 @@
+"""``clusteratlas atlas build PRESET``: build an atlas store safely, then swap it in.
+
+A build writes a brand-new DuckDB file beside the target (``.NAME.building-XXXX``) and, only
+when every step succeeded, moves it onto the target with :func:`os.replace` (atomic on one file
+system). A failed build deletes its temporary file and leaves the previous atlas untouched; a
+server reading the previous atlas keeps its open file until it notices the swap
+(:meth:`clusteratlas.atlas.service.Atlas.open`) and reopens.
+
+Presets live in :mod:`clusteratlas.atlas.presets` (``demo``, ``us-cmp``, ``eu-open``);
+``docs/atlas.md`` describes them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from clusteratlas.errors import InputError
+
+PRESETS = ("demo", "us-cmp", "eu-open")
+
+
+class Steps:
+    """Runs named build steps, each shown as a Rich progress task and timed.
+
+    ``progress`` is a :class:`rich.progress.Progress` (or ``None`` for silent builds).
+    """
+
+    def __init__(self, progress: Any = None) -> None:
+        self.progress = progress
+        self.timings: dict[str, float] = {}
+
+    def run(self, label: str, work: Callable[[], Any], done: Callable[[Any], str] | None = None):
+        task = self.progress.add_task(label, total=1) if self.progress is not None else None
+        start = time.perf_counter()
+        result = work()
+        took = time.perf_counter() - start
+        self.timings[label] = took
+        if self.progress is not None:
+            self.progress.update(task, completed=1)
+            self.progress.remove_task(task)
+            note = f": {done(result)}" if done is not None else ""
+            self.progress.console.print(
+                f"[green]✓[/] {label}{note} ({took:.1f} s)", highlight=False
+            )
+        return result
+
+    def bar(self, label: str, total: int) -> Callable[[int], None]:
+        """A progress bar of ``total`` units; the returned callable advances it."""
+        if self.progress is None:
+            return lambda n=1: None
+        task = self.progress.add_task(label, total=total)
+        return lambda n=1: self.progress.update(task, advance=n)
+
+
+@dataclass
+class BuildReport:
+    """What a build made: counts per region system and scheme, timings, the final path."""
+
+    preset: str
+    path: Path
+    seconds: float = 0.0
+    counts: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _temp_target(path: Path) -> Path:
+    return path.with_name(f".{path.name}.building-{uuid.uuid4().hex[:8]}")
+
+
+def build_atlas(
+    preset: str,
+    store: str | Path,
+    *,
+    from_dir: str | Path | None = None,
+    progress: Any = None,
+    options: dict[str, Any] | None = None,
+) -> BuildReport:
+    """Build ``preset`` into ``store`` (replacing it atomically) and report what was built.
+
+    ``from_dir`` is a folder laid out like ``../shared/data`` (offline build); without it the
+    real-data presets use the shared data folder or, failing that, the fetch recipes (cache).
+    ``options`` go to the preset (e.g. ``{"small": True}`` for a quick demo).
+    """
+    from clusteratlas.atlas import presets
+    from clusteratlas.store import Store
+    from clusteratlas.store.atlas import save_info
+
+    if preset not in PRESETS:
+        raise InputError(
+            f"unknown preset {preset!r}; one of {', '.join(PRESETS)}", parameter="PRESET"
+        )
+    target = Path(store)
+    if target.exists() and target.is_dir():
+        raise InputError(f"{target} is a folder", parameter="--store")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temp_target(target)
+    steps = Steps(progress)
+    start = time.perf_counter()
+    try:
+        with Store(tmp) as st:
+            builder = presets.get(preset)
+            counts, info = builder(st, steps, from_dir=from_dir, **(options or {}))
+            info = {
+                "preset": preset,
+                "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                **info,
+            }
+            save_info(st.con, info)
+            st.con.execute("CHECKPOINT")
+        os.replace(tmp, target)
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+    return BuildReport(
+        preset=preset,
+        path=target,
+        seconds=time.perf_counter() - start,
+        counts=counts,
+        timings=steps.timings,
+    )
