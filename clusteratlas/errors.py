@@ -74,10 +74,6 @@ class FetchError(ClusterAtlasError):
     """A remote source could not be reached or answered with something unusable."""
 
 
-class NotFoundError(ClusterAtlasError):
-    """A record or code that was asked for does not exist (HTTP 404)."""
-
-
 class ConflictError(ClusterAtlasError):
     """The request is valid but conflicts with the records' state (HTTP 409): a duplicate
     registration, registration closed, a stale edit."""

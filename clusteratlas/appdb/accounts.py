@@ -91,7 +91,8 @@ def sign_in(
     """Check a sign-in; return the user (id, email, role, name) or raise :class:`SignInRefused`."""
     now = now or audit.now_utc()
     email = (email or "").strip().lower()
-    with db.write() as session:
+    blocked = False
+    with db.write() as session:  # the audit entry commits; the refusal is raised after
         if _recent_failures(session, email=email, client=client, now=now) >= MAX_FAILURES:
             audit.record(
                 session,
@@ -101,9 +102,10 @@ def sign_in(
                 entity_id=email,
                 at=now,
             )
-            raise SignInRefused(
-                "too many failed sign-ins: try again in 15 minutes", parameter="email"
-            )
+            blocked = True
+    if blocked:
+        raise SignInRefused("too many failed sign-ins: try again in 15 minutes", parameter="email")
+    with db.write() as session:
         user = session.scalars(select(User).where(User.email == email)).one_or_none()
         ok = False
         if user is not None and user.active:

@@ -25,20 +25,24 @@ from clusteratlas.appdb.validation import FieldErrors
 from clusteratlas.errors import ConflictError, InputError, NotFoundError
 
 
+def _error(status: int, message: str, parameter: str | None = None, errors=()) -> JSONResponse:
+    body = {"status": status, "message": message, "parameter": parameter, "errors": list(errors)}
+    return JSONResponse(body, status_code=status)
+
+
 def error_response(exc: Exception) -> JSONResponse:
-    """The JSON error of a known failure (never a stack trace)."""
+    """The JSON error of a known failure, in the API's shape (never a stack trace):
+    ``{"status", "message", "parameter", "errors": [{"parameter", "message"}]}``."""
     if isinstance(exc, FieldErrors):
         first = next(iter(exc.errors))
-        return JSONResponse(
-            {"message": f"{first}: {exc.errors[first]}", "field": first, "errors": exc.errors},
-            status_code=422,
-        )
+        errors = [{"parameter": k, "message": v} for k, v in exc.errors.items()]
+        return _error(422, f"{first}: {exc.errors[first]}", first, errors)
     if isinstance(exc, InputError):
-        return JSONResponse({"message": exc.message, "field": exc.parameter}, status_code=422)
+        return _error(422, exc.message, exc.parameter)
     if isinstance(exc, NotFoundError):
-        return JSONResponse({"message": str(exc)}, status_code=404)
+        return _error(404, str(exc))
     if isinstance(exc, ConflictError):
-        return JSONResponse({"message": str(exc)}, status_code=409)
+        return _error(409, str(exc))
     raise exc
 
 
@@ -96,7 +100,8 @@ def events_router(get_db: Callable[[], Database], secret: Callable[[], str]) -> 
             {
                 "id": outcome.id,
                 "status": outcome.status,
-                "cancel_url": f"/events/registrations/{outcome.id}/cancel?token={token}",
+                "manage_url": f"/events/registrations/{outcome.id}?token={token}",
+                "cancel_api": f"/api/registrations/{outcome.id}/cancel?token={token}",
             },
             status_code=201,
         )

@@ -58,21 +58,21 @@ def test_contract_and_errors(db, server):
         waiting = r.json()["id"]
         assert c.post(f"/api/events/{e['id']}/registrations", json=body(1)).status_code == 409
         bad = c.post(f"/api/events/{e['id']}/registrations", json={**body(3), "email": "x"})
-        assert bad.status_code == 422 and bad.json()["field"] == "email"
+        assert bad.status_code == 422 and bad.json()["parameter"] == "email"
         nocons = c.post(f"/api/events/{e['id']}/registrations", json={**body(4), "consent": False})
-        assert nocons.status_code == 422 and nocons.json()["field"] == "consent"
+        assert nocons.status_code == 422 and nocons.json()["parameter"] == "consent"
         junk = c.post(f"/api/events/{e['id']}/registrations", content=b"{not json")
-        assert junk.status_code == 422 and junk.json()["field"] == "body"
+        assert junk.status_code == 422 and junk.json()["parameter"] == "body"
         assert c.post("/api/events/999/registrations", json=body(5)).status_code == 404
         assert c.get("/api/events/999").status_code == 404
         pub = c.get(f"/api/events/{e['id']}").json()
         assert (pub["capacity"], pub["confirmed"], pub["waitlisted"]) == (1, 1, 1)
         assert "example.org" not in c.get(f"/api/events/{e['id']}").text
         # cancel needs the signed token of that registration
-        url = first["cancel_url"]
+        url = first["manage_url"]
         token = url.split("token=")[1]
         forged = c.post(f"/api/registrations/{waiting}/cancel", params={"token": token})
-        assert forged.status_code == 422 and forged.json()["field"] == "token"
+        assert forged.status_code == 422 and forged.json()["parameter"] == "token"
         done = c.post(f"/api/registrations/{first['id']}/cancel", params={"token": token})
         assert done.json() == {"id": first["id"], "status": "cancelled", "promoted": [waiting]}
         ics = c.get(f"/api/events/{e['id']}/calendar.ics")
