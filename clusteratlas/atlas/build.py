@@ -57,7 +57,15 @@ class Steps:
         if self.progress is None:
             return lambda n=1: None
         task = self.progress.add_task(label, total=total)
-        return lambda n=1: self.progress.update(task, advance=n)
+        done = [0]
+
+        def advance(n: int = 1) -> None:
+            done[0] += n
+            self.progress.update(task, advance=n)
+            if done[0] >= total:
+                self.progress.remove_task(task)
+
+        return advance
 
 
 @dataclass

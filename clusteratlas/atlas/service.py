@@ -67,21 +67,19 @@ class Atlas:
         return cls(path)
 
     def _reopen(self) -> None:
-        import duckdb
-
-        from clusteratlas.store.atlas import AtlasReader
+        from clusteratlas.store.atlas import AtlasReader, cursor, open_read_only
 
         if not self.path.exists():
             raise StoreError(
                 f"{self.path}: no atlas here (build one with 'clusteratlas atlas build')"
             )
         ident = _identity(self.path)
+        con = open_read_only(self.path)
         try:
-            con = duckdb.connect(str(self.path), read_only=True)
-        except duckdb.Error as exc:
-            raise StoreError(f"{self.path}: cannot open the atlas ({exc})") from exc
-        con.execute("SET enable_progress_bar = false")
-        AtlasReader(con)  # raises StoreError when the atlas tables are missing
+            AtlasReader(cursor(con))  # raises StoreError when the atlas tables are missing
+        except StoreError:
+            con.close()
+            raise
         # The old connection is left to the garbage collector: threads may still be reading
         # through cursors of it, and the old file stays readable until they are done.
         self._con = con
@@ -90,7 +88,7 @@ class Atlas:
         self._cache = {}
 
     def _reader(self) -> Any:
-        from clusteratlas.store.atlas import AtlasReader
+        from clusteratlas.store.atlas import AtlasReader, cursor
 
         try:
             ident = _identity(self.path)
@@ -102,7 +100,7 @@ class Atlas:
                     self._reopen()
         local = self._local
         if getattr(local, "generation", None) != self._generation:
-            local.reader = AtlasReader(self._con.cursor())
+            local.reader = AtlasReader(cursor(self._con))
             local.generation = self._generation
         return local.reader
 
@@ -159,6 +157,10 @@ class Atlas:
             extra = f" in system {system!r}" if system else ""
             raise NotFoundError(f"unknown region {code!r}{extra}")
         if len(rows) > 1:
+            default = self.info().get("default_system")
+            for row in rows:
+                if row["system"] == default:
+                    return row
             systems = ", ".join(r["system"] for r in rows)
             raise InputError(
                 f"region code {code!r} exists in several systems ({systems}): give system",
@@ -291,7 +293,8 @@ class Atlas:
         has_geometry, children: [{code, name, level}], schemes, years}``.
 
         ``system`` is needed only where ``code`` exists in several region systems of the atlas
-        (InputError(parameter="system") otherwise); unknown codes raise NotFoundError.
+        and none of them is the atlas's default system (which is taken then); otherwise
+        InputError(parameter="system"). Unknown codes raise NotFoundError.
         """
         row = self._region_row(code, system)
         reader = self._reader()

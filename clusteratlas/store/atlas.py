@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -270,6 +271,32 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
+def open_read_only(path: str | Path) -> duckdb.DuckDBPyConnection:
+    """A fresh read-only connection to the atlas file at ``path``.
+
+    DuckDB shares one database instance per path inside a process, so connecting to the same
+    path again after a rebuild swapped a new file in would hand back the *old* file. Attaching
+    the file to a new in-memory database opens whatever file the path names now; cursors made
+    with :func:`cursor` read from it.
+    """
+    con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")
+    try:
+        con.execute("ATTACH ? AS atlas (READ_ONLY)", [str(path)])
+    except duckdb.Error as exc:
+        con.close()
+        raise StoreError(f"{path}: cannot open the atlas ({exc})") from exc
+    con.execute("USE atlas")
+    return con
+
+
+def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor of an :func:`open_read_only` connection (one per thread), on the atlas file."""
+    cur = con.cursor()
+    cur.execute("USE atlas")
+    return cur
+
+
 class AtlasReader:
     """Read queries on the atlas tables of one open (read-only) DuckDB connection.
 
@@ -281,7 +308,8 @@ class AtlasReader:
         have = {
             r[0]
             for r in con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'atlas_%'"
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_name LIKE 'atlas_%' AND table_catalog = current_database()"
             ).fetchall()
         }
         missing = sorted(set(ATLAS_TABLES) - have)
@@ -579,6 +607,15 @@ class AtlasReader:
             [edition, year, region],
         ).fetchone()
         return json.loads(row[0]) if row else None
+
+
+def strength_frame(con: duckdb.DuckDBPyConnection, scheme: str, region_system: str) -> pd.DataFrame:
+    """The saved region cluster strength of ``scheme`` × ``region_system`` (for builders)."""
+    return con.execute(
+        "SELECT region, year, cluster_strength FROM atlas_strength "
+        "WHERE scheme = ? AND region_system = ? ORDER BY region, year",
+        [scheme, region_system],
+    ).df()
 
 
 def new_result_id() -> str:

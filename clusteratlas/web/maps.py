@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clusteratlas.web.panels import frame_records
+
 NO_DATA = "No data"
 NO_DATA_COLOUR = "#d9d9d9"
 #: ColorBrewer YlGnBu (colour-blind safe, sequential) by number of classes.
@@ -269,7 +271,7 @@ def choropleth(
     region (the locator map). The legend lists every class and "No data".
     """
     fields = ["name", value, class_field, *[f for f, _, _ in extra_tooltip]]
-    records = json.loads(rows[["region", *fields]].to_json(orient="records"))
+    records = frame_records(rows[["region", *fields]])
     tooltip = [
         {"field": "label", "type": "nominal", "title": "Region"},
         {"field": value, "type": "quantitative", "title": value_label, "format": value_format},
@@ -336,5 +338,5 @@ def choropleth(
         "transform": base_transform,
         "projection": projection(system, bbox),
         "layer": layers,
-        "config": {"view": {"stroke": None}},
+        "config": {"view": {"stroke": None}, "aria": False},
     }

@@ -94,6 +94,12 @@ def respond(request: Request, item: Asset, max_age: int = 31_536_000) -> Respons
 router = APIRouter(include_in_schema=False)
 
 
+@router.get("/favicon.ico")
+def favicon(request: Request) -> Response:
+    """The icon, for clients that ask for it by its old name (JSON views, bookmarks)."""
+    return respond(request, asset("favicon.svg"), max_age=86_400)
+
+
 @router.get("/static/{name}")
 def static_file(name: str, request: Request) -> Response:
     """Serve one static asset (the 404 page for anything else)."""

@@ -19,7 +19,11 @@
       el.setAttribute("data-rendered", "true");
       var svg = el.querySelector("svg");
       if (svg) {
+        // The container is role="img" with the chart's title and summary as its label, and
+        // the data table below has every number: the SVG's own marks stay out of the
+        // accessibility tree.
         svg.setAttribute("focusable", "false");
+        svg.setAttribute("aria-hidden", "true");
       }
       window.atlasViews = window.atlasViews || {};
       window.atlasViews[el.id] = result.view;
