@@ -41,6 +41,11 @@ def install(app: FastAPI, atlas_path: str | Path, db: Any = None) -> None:
     app.state.secret = load_secret(secret_file)
     app.include_router(events_router(lambda: app.state.db, lambda: app.state.secret))
     app.include_router(library_router(lambda: app.state.db))
+    # personal data past its retention period goes at start-up (and daily with
+    # `clusteratlas events retention` from cron, for servers that run for long)
+    from clusteratlas.appdb.events import apply_retention
+
+    apply_retention(database, actor="system")
     for name in RECORD_VIEWS:
         importlib.import_module(name).register(app)
 

@@ -105,3 +105,17 @@ def test_thousand_concurrent_http_registrations(db, server):
     assert len({r.json()["id"] for r in responses}) == 1000
     pub = ev.public_event(db, e["id"])
     assert (pub["confirmed"], pub["waitlisted"]) == (250, 750)
+    # 200 concurrent cancellations through the signed links promote exactly 200, oldest first
+    confirmed = [r.json() for r in responses if r.json()["status"] == "confirmed"][:200]
+    waiting = sorted(r.json()["id"] for r in responses if r.json()["status"] == "waitlisted")
+
+    async def cancel_all():
+        async with httpx.AsyncClient(base_url=server, timeout=120) as c:
+            return await asyncio.gather(*(c.post(r["cancel_api"]) for r in confirmed))
+
+    done = asyncio.run(cancel_all())
+    assert {d.status_code for d in done} == {200}
+    promoted = sorted(p for d in done for p in d.json()["promoted"])
+    assert promoted == waiting[:200]
+    pub = ev.public_event(db, e["id"])
+    assert (pub["confirmed"], pub["waitlisted"], pub["cancelled"]) == (250, 550, 200)

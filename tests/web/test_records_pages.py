@@ -82,6 +82,33 @@ def test_public_pages_and_json_twins(site):
     assert client.get("/library/programmes/nope").status_code == 404
     assert client.get("/library/compare.json?programmes=only-one").status_code == 422
     assert client.get("/events?kind=party").status_code == 422
+    csv = client.get("/library/export/programmes.csv")
+    assert csv.status_code == 200 and csv.text.count("\n") == 1 + 8  # header + 8 examples
+    assert client.get("/library/export/programmes.xlsx").status_code == 422
+
+
+def test_cluster_week_lists_its_events(site):
+    client, db, _ = site
+    week = ev.create_event(
+        db,
+        title="Demoland cluster week",
+        kind="cluster-week",
+        capacity=500,
+        deadline="2099-01-01T00:00",
+    )
+    for city in ("Alpha", "Beta"):
+        ev.create_event(
+            db,
+            title=f"Open day in {city}",
+            kind="workshop",
+            capacity=20,
+            deadline="2099-01-01T00:00",
+            place=city,
+            parent_id=week["id"],
+        )
+    page = client.get(f"/events/{week['id']}").text
+    assert "Open day in Alpha" in page and "Open day in Beta" in page
+    assert client.get(f"/events/{week['id']}.json").json()["children"] != []
 
 
 def test_registration_form_wait_list_and_cancel(site):

@@ -101,7 +101,14 @@ def register(app: FastAPI) -> None:
         return html(request, "events.html", ctx)
 
     def _event_page(
-        request: Request, event: dict, *, errors=None, values=None, status: int = 200, outcome=None
+        request: Request,
+        event: dict,
+        *,
+        errors=None,
+        values=None,
+        status: int = 200,
+        outcome=None,
+        children=(),
     ) -> Response:
         ctx = context(
             request,
@@ -111,6 +118,7 @@ def register(app: FastAPI) -> None:
             errors=errors or {},
             values=values or {},
             outcome=outcome,
+            children=children,
         )
         return html(request, "event.html", ctx, status)
 
@@ -118,7 +126,10 @@ def register(app: FastAPI) -> None:
         event = await run_in_threadpool(ev.public_event, db(), event_id)
         if request.url.path.endswith(".json") or request.query_params.get("format") == "json":
             return page_or_json(request, "event.html", event["title"], event)
-        return _event_page(request, event)
+        children = await run_in_threadpool(
+            lambda: [ev.public_event(db(), i) for i in event["children"]]
+        )
+        return _event_page(request, event, children=children)
 
     async def register_form(request: Request, event_id: int) -> Response:
         form = await form_data(request)

@@ -96,6 +96,22 @@ def register(app: FastAPI) -> None:
         ctx = context(request, "Compare programmes", data=data, options=options["items"])
         return html(request, "library_compare.html", ctx)
 
+    async def export(request: Request, section: str, fmt: str) -> Response:
+        if section not in SECTIONS or fmt not in ("csv", "json"):
+            raise InputError(
+                "export is /library/export/programmes|practices.csv|json", parameter="section"
+            )
+        body = await run_in_threadpool(lib.export, db(), SECTIONS[section], fmt)
+        media = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
+        return Response(
+            body,
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="library-{section}.{fmt}"'},
+        )
+
+    app.add_api_route(
+        "/library/export/{section}.{fmt}", export, methods=["GET"], include_in_schema=False
+    )
     for path in ("/library", "/library.json"):
         app.add_api_route(path, search, methods=["GET"], include_in_schema=False)
     for path in ("/library/compare", "/library/compare.json"):
