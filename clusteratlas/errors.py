@@ -72,3 +72,8 @@ class StoreError(ClusterAtlasError):
 
 class FetchError(ClusterAtlasError):
     """A remote source could not be reached or answered with something unusable."""
+
+
+class ConflictError(ClusterAtlasError):
+    """The request is valid but conflicts with the records' state (HTTP 409): a duplicate
+    registration, registration closed, a stale edit."""

@@ -37,6 +37,7 @@ COMMAND_MODULES = [
     "clusteratlas.cli.scoreboard",  # scoreboard
     "clusteratlas.cli.atlas",  # atlas build|info
     "clusteratlas.cli.serve",  # serve --demo | --store PATH
+    "clusteratlas.cli.events",  # events add|list|attendees|retention, users add
 ]
 
 err_console = Console(stderr=True)

@@ -52,6 +52,13 @@ def serve_command(
     store: Path | None = typer.Option(None, "--store", help="Atlas store to serve."),
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        help="Application database for events, library and editors: sqlite:///FILE or "
+        "postgresql://... (default: beside the atlas, or $CLUSTERATLAS_DB).",
+        show_default=False,
+    ),
 ) -> None:
     """Serve an atlas: region, cluster, compare and scoreboard pages and the JSON API."""
     if demo == (store is not None):
@@ -68,7 +75,7 @@ def serve_command(
 
     from clusteratlas.web.app import create_app
 
-    application = create_app(path)  # opens the atlas now: a bad store fails before listening
+    application = create_app(path, db=db)  # opens the atlas now: a bad store fails before listening
     console.print(
         f"serving {path} on http://{host}:{port}/ (Ctrl+C stops)",
         highlight=False,

@@ -23,7 +23,7 @@ from starlette.responses import Response
 
 from clusteratlas.errors import InputError, NotFoundError
 from clusteratlas.web import errors as error_pages
-from clusteratlas.web import maps
+from clusteratlas.web import maps, records
 from clusteratlas.web.routing import PageCache, _atlas_identity
 from clusteratlas.web.security import SecurityHeaders
 from clusteratlas.web.static_files import asset, respond
@@ -31,8 +31,12 @@ from clusteratlas.web.static_files import router as static_router
 from clusteratlas.web.views import PAGE_MODULES
 
 
-def create_app(atlas_path: str | Path, atlas: Any | None = None) -> FastAPI:
-    """The FastAPI application serving the atlas at ``atlas_path`` (read-only)."""
+def create_app(atlas_path: str | Path, atlas: Any | None = None, db: Any = None) -> FastAPI:
+    """The FastAPI application serving the atlas at ``atlas_path`` (read-only).
+
+    ``db`` is the application database (events, library, editors): a URL, an open
+    :class:`~clusteratlas.appdb.Database`, or ``None`` for the one beside the atlas.
+    """
     from clusteratlas.atlas.service import Atlas
 
     atlas = atlas if atlas is not None else Atlas.open(atlas_path)
@@ -80,6 +84,7 @@ def create_app(atlas_path: str | Path, atlas: Any | None = None) -> FastAPI:
     app.include_router(static_router)
     for name in PAGE_MODULES:
         importlib.import_module(name).register(app)
+    records.install(app, atlas_path, db)
     error_pages.install(app)
     for name in ("vega.js", "atlas.js", "atlas.css", "favicon.svg"):  # built once, not on a request
         asset(name)

@@ -1,0 +1,1 @@
+"""The web observatory: pages and the JSON API (FastAPI + Jinja2)."""
