@@ -1,0 +1,146 @@
+"""Tidy panels to dense region × unit matrices, one per year.
+
+The linkage measures are matrix algebra on a region × industry (or region × cluster) matrix
+``X`` of employment. :func:`year_matrices` builds those matrices from a tidy frame
+(``region, <unit>, year, <value>``) without a pandas pivot: codes are factorised once and the
+values scattered with :func:`numpy.bincount`, so a panel of millions of rows costs a few
+hundred milliseconds and no more memory than the matrices themselves.
+
+Conventions (those of ``ecomplexity``): missing cells are 0; regions and units whose total in a
+year is 0 are dropped from that year's matrix (they have no RCA), and reported as such.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from clusteratlas.errors import InputError
+
+
+@dataclass(frozen=True)
+class YearMatrix:
+    """One year of a panel as a dense matrix.
+
+    Attributes
+    ----------
+    year:
+        The year.
+    regions, units:
+        Row and column labels (numpy arrays of str).
+    values:
+        ``float64`` array ``(len(regions), len(units))``; missing cells are 0.
+    """
+
+    year: int
+    regions: np.ndarray
+    units: np.ndarray
+    values: np.ndarray
+
+    def frame(self) -> pd.DataFrame:
+        """The matrix as a labelled DataFrame (rows regions, columns units)."""
+        return pd.DataFrame(self.values, index=self.regions, columns=self.units)
+
+
+def check_columns(frame: pd.DataFrame, columns: list[str], parameter: str = "panel") -> None:
+    """Raise :class:`InputError` naming the first of ``columns`` missing from ``frame``."""
+    for col in columns:
+        if col not in frame.columns:
+            raise InputError(f"missing column {col!r}", column=col, parameter=parameter)
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cats = values.cat.categories
+        return values.cat.codes.to_numpy(), np.asarray(cats.astype(str))
+    codes, uniques = pd.factorize(values.astype(str), sort=True)
+    return codes, np.asarray(uniques, dtype=object).astype(str)
+
+
+def year_matrices(
+    frame: pd.DataFrame,
+    *,
+    unit: str = "industry",
+    value: str = "employment",
+    years: list[int] | None = None,
+    drop_empty: bool = True,
+) -> Iterator[YearMatrix]:
+    """Yield one :class:`YearMatrix` per year of a tidy panel, in year order.
+
+    Parameters
+    ----------
+    frame:
+        Columns ``region``, ``unit``, ``year`` and ``value``. Duplicate (region, unit, year)
+        rows are summed (a cluster table with weighted industries gives one row per cell).
+    unit:
+        The column of the matrix columns (``industry`` or ``cluster``).
+    value:
+        The measure (default ``employment``). Negative values are an :class:`InputError`.
+    years:
+        Only these years (default: all).
+    drop_empty:
+        Drop regions and units whose total in the year is 0 (the ``ecomplexity`` rule).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"region": ["A", "A", "B"], "industry": ["x", "y", "x"],
+    ...                    "year": 2020, "employment": [1.0, 2.0, 3.0]})
+    >>> m = next(year_matrices(df))
+    >>> m.regions.tolist(), m.units.tolist(), m.values.tolist()
+    (['A', 'B'], ['x', 'y'], [[1.0, 2.0], [3.0, 0.0]])
+    """
+    check_columns(frame, ["region", unit, "year", value])
+    vals = pd.to_numeric(frame[value], errors="coerce").to_numpy(dtype=float)
+    vals = np.nan_to_num(vals, nan=0.0)
+    if (vals < 0).any():
+        row = int(np.argmax(vals < 0))
+        raise InputError(f"negative {value} in row {row + 1}", column=value)
+    r_codes, r_labels = _codes(frame["region"])
+    u_codes, u_labels = _codes(frame[unit])
+    year_col = frame["year"].to_numpy()
+    wanted = sorted(set(int(y) for y in pd.unique(year_col))) if years is None else years
+    present = set(int(y) for y in pd.unique(year_col))
+    for y in wanted:
+        if y not in present:
+            raise InputError(f"the panel has no year {y}", parameter="--year")
+    n_r, n_u = len(r_labels), len(u_labels)
+    for y in wanted:
+        mask = year_col == y
+        flat = r_codes[mask].astype(np.int64) * n_u + u_codes[mask]
+        x = np.bincount(flat, weights=vals[mask], minlength=n_r * n_u).reshape(n_r, n_u)
+        rows, cols = np.arange(n_r), np.arange(n_u)
+        if drop_empty:
+            rows = np.flatnonzero(x.sum(axis=1) > 0)
+            cols = np.flatnonzero(x.sum(axis=0) > 0)
+            x = x[np.ix_(rows, cols)]
+        yield YearMatrix(int(y), r_labels[rows], u_labels[cols], x)
+
+
+def long_frame(
+    year: int, regions: np.ndarray, units: np.ndarray, unit: str, columns: dict[str, np.ndarray]
+) -> pd.DataFrame:
+    """A long ``region, <unit>, year, …`` frame from matrices (and row/column vectors).
+
+    ``columns`` maps names to arrays of shape ``(R, U)`` (cells), ``(R,)`` (region values,
+    repeated along the row) or ``(U,)`` (unit values, repeated down the column).
+    """
+    n_r, n_u = len(regions), len(units)
+    out: dict[str, object] = {
+        "region": np.repeat(regions, n_u),
+        unit: np.tile(units, n_r),
+        "year": np.full(n_r * n_u, year, dtype=np.int64),
+    }
+    for name, arr in columns.items():
+        arr = np.asarray(arr)
+        if arr.shape == (n_r, n_u):
+            out[name] = arr.ravel()
+        elif arr.shape == (n_r,):
+            out[name] = np.repeat(arr, n_u)
+        elif arr.shape == (n_u,):
+            out[name] = np.tile(arr, n_r)
+        else:
+            raise ValueError(f"column {name}: shape {arr.shape} fits neither axis")
+    return pd.DataFrame(out)
