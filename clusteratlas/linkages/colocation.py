@@ -181,7 +181,7 @@ def combine_links(
     .. math:: REL_{ij} = \\frac{\\sum_k w_k z_k(L_k)_{ij}}{\\sum_k w_k [L_{k,ij} \\text{ known}]}
 
     with :math:`z_k` the off-diagonal z-score of :func:`standardise_links`. Equal weights by
-    default (DPS 2016). A cell missing in one matrix (NaN) is averaged over the others.
+    default (DPS 2016); a matrix without a weight in ``weights`` has weight 1. A cell missing in one matrix (NaN) is averaged over the others.
 
     Examples
     --------
@@ -198,7 +198,7 @@ def combine_links(
     num = 0.0
     den = 0.0
     for name, mat in matrices.items():
-        w = float(weights.get(name, 0.0))
+        w = float(weights.get(name, 1.0))
         if w < 0:
             raise InputError(f"weight of {name!r} must be >= 0, got {w}", parameter="--weight")
         z = standardise_links(mat)

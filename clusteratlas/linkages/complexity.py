@@ -162,7 +162,8 @@ def zscore(v: np.ndarray, ddof: int = 0) -> np.ndarray:
     >>> zscore(np.array([1.0, 2.0, 3.0])).round(4).tolist()
     [-1.2247, 0.0, 1.2247]
     """
-    return (v - np.nanmean(v)) / np.nanstd(v, ddof=ddof)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (v - np.nanmean(v)) / np.nanstd(v, ddof=ddof)
 
 
 @dataclass(frozen=True)
