@@ -35,6 +35,7 @@ COMMAND_MODULES = [
     "clusteratlas.cli.nuts",  # nuts detect|convert
     "clusteratlas.cli.impute",  # impute --method eco|cbp|none
     "clusteratlas.cli.scoreboard",  # scoreboard
+    "clusteratlas.cli.linkages",  # trends, related, complexity, emerging, partners, hotspots
 ]
 
 err_console = Console(stderr=True)

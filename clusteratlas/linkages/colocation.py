@@ -181,7 +181,8 @@ def combine_links(
     .. math:: REL_{ij} = \\frac{\\sum_k w_k z_k(L_k)_{ij}}{\\sum_k w_k [L_{k,ij} \\text{ known}]}
 
     with :math:`z_k` the off-diagonal z-score of :func:`standardise_links`. Equal weights by
-    default (DPS 2016); a matrix without a weight in ``weights`` has weight 1. A cell missing in one matrix (NaN) is averaged over the others.
+    default (DPS 2016); a matrix without a weight in ``weights`` has weight 1.
+    A cell missing in one matrix (NaN) is averaged over the others.
 
     Examples
     --------
