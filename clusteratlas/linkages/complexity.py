@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
+import scipy.sparse.linalg
 
 from clusteratlas.errors import InputError
 
@@ -44,8 +45,10 @@ def rca(x: np.ndarray) -> np.ndarray:
     np.float64(3.0)
     """
     x = np.asarray(x, dtype=float)
+    rows, cols = x.sum(axis=1), x.sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return (x / x.sum(axis=1, keepdims=True)) / (x.sum(axis=0, keepdims=True) / x.sum())
+        # one scaling pass: X_cp * (1 / X_c) * (X / X_p)
+        return x * np.outer(1.0 / rows, cols.sum() / cols)
 
 
 def presence(r: np.ndarray, threshold: float = 1.0) -> np.ndarray:
@@ -57,7 +60,8 @@ def presence(r: np.ndarray, threshold: float = 1.0) -> np.ndarray:
     >>> presence(np.array([[3.0, 0.99], [np.nan, 1.0]])).tolist()
     [[1.0, 0.0], [0.0, 1.0]]
     """
-    return (np.nan_to_num(np.asarray(r, dtype=float)) >= threshold).astype(float)
+    with np.errstate(invalid="ignore"):
+        return (np.asarray(r, dtype=float) >= threshold).astype(float)  # NaN >= t is False
 
 
 def eigen_complexity(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -70,7 +74,8 @@ def eigen_complexity(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     :math:`\\tilde M` for its second largest eigenvalue and :math:`kc_c = \\sum_p M_{cp} kp_p
     / k_c`. :math:`\\tilde M` is similar to the symmetric :math:`B^\\top B` with
     :math:`B = K^{-1/2} M U^{-1/2}`, so a symmetric eigensolver is used
-    (:math:`kp = U^{-1/2} v`): faster and free of complex round-off. The sign is chosen so
+    (:math:`kp = U^{-1/2} v`; see :func:`_second_eigenvector`): faster and free of complex
+    round-off. The sign is chosen so
     that ``kc`` correlates positively with diversity; the scale is arbitrary (only the
     standardised indices of :func:`standardise` are meaningful). Regions with zero diversity
     and industries with zero ubiquity get NaN.
@@ -87,20 +92,51 @@ def eigen_complexity(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rows, cols = k > 0, u > 0
     kc = np.full(m.shape[0], np.nan)
     kp = np.full(m.shape[1], np.nan)
-    mv = m[np.ix_(rows, cols)]
+    mv = m if rows.all() and cols.all() else m[np.ix_(rows, cols)]
     if mv.shape[0] < 2 or mv.shape[1] < 2:
         return kc, kp
     k_v, u_v = k[rows], u[cols]
-    b = mv / np.sqrt(k_v)[:, None] / np.sqrt(u_v)[None, :]
-    a = b.T @ b
-    n = a.shape[0]
-    _, vecs = scipy.linalg.eigh(a, subset_by_index=[n - 2, n - 2])
-    kp_v = vecs[:, 0] / np.sqrt(u_v)
+    vec = _second_eigenvector(mv, k_v, u_v)
+    kp_v = vec / np.sqrt(u_v)
     kc_v = (mv @ kp_v) / k_v
     if np.std(kc_v) > 0 and np.std(k_v) > 0 and np.corrcoef(k_v, kc_v)[0, 1] < 0:
         kc_v, kp_v = -kc_v, -kp_v
     kc[rows], kp[cols] = kc_v, kp_v
     return kc, kp
+
+
+def _second_eigenvector(m: np.ndarray, k: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Eigenvector of the second largest eigenvalue of :math:`A = B^\\top B`,
+    :math:`B = K^{-1/2} M U^{-1/2}`.
+
+    :math:`A`'s largest eigenvalue is 1 with eigenvector :math:`\\sqrt{u}` (:math:`\\tilde M`
+    is row-stochastic). That vector is deflated away and Lanczos (ARPACK) finds the largest
+    eigenpair of what is left from matrix-vector products with :math:`M` alone — :math:`A` is
+    never formed — instead of a full eigendecomposition (``numpy.linalg.eig`` of the
+    non-symmetric :math:`\\tilde M` in ``ecomplexity``). Small matrices, or no convergence,
+    use LAPACK on :math:`A`.
+    """
+    n = m.shape[1]
+    rk, ru = 1.0 / np.sqrt(k), 1.0 / np.sqrt(u)
+    v1 = np.sqrt(u) / np.linalg.norm(np.sqrt(u))
+    if n >= 100:
+
+        def matvec(v: np.ndarray) -> np.ndarray:
+            v = np.ravel(v)
+            w = ru * (m.T @ ((rk * rk) * (m @ (ru * v))))
+            return w - v1 * (v1 @ v)
+
+        op = scipy.sparse.linalg.LinearOperator((n, n), matvec=matvec, dtype=float)
+        try:
+            _, vecs = scipy.sparse.linalg.eigsh(
+                op, k=1, which="LA", tol=0, v0=np.full(n, 1.0 / np.sqrt(n))
+            )
+            return vecs[:, 0]
+        except scipy.sparse.linalg.ArpackNoConvergence:
+            pass
+    b = m * rk[:, None] * ru[None, :]
+    _, vecs = scipy.linalg.eigh(b.T @ b, subset_by_index=[n - 2, n - 2], driver="evx")
+    return vecs[:, 0]
 
 
 def standardise(kc: np.ndarray, kp: np.ndarray, ddof: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -213,24 +249,42 @@ def complexity_year(
     >>> out["eci"].round(3).tolist()  # two blocks: {A, B} and {C, D}
     [-1.0, -1.0, 1.0, 1.0]
     """
-    from clusteratlas.linkages.proximity import density, proximity
+    from clusteratlas.linkages.proximity import proximity
 
     o = options or ComplexityOptions()
     r = rca(x)
     m = presence(r, o.threshold)
     phi = proximity(m, diagonal=o.diagonal)
-    d = density(m, phi)
     kc, kp = eigen_complexity(m)
+    # density (proximity.density) and COG (complexity_outlook_gain) share one product with M:
+    # d = M W_d and COG = (1 - M) * (1' W_c - M W_c), so M [W_d | W_c] is computed once
+    n = phi.shape[0]
+    w = np.empty((n, 2 * n))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.divide(phi.T, np.nansum(phi, axis=1)[None, :], out=w[:, :n])
+        np.multiply(phi, (np.nan_to_num(kp) / phi.sum(axis=1))[:, None], out=w[:, n:])
+    both = m @ w
+    d, cog_raw = both[:, :n], both[:, n:]
+    # COG = (1 - M) * (1'W_c - M W_c), computed in place
+    np.subtract(w[:, n:].sum(axis=0)[None, :], cog_raw, out=cog_raw)
+    held = m > 0
+    cog_raw[held] = 0.0
+    dfree = np.where(held, 0.0, d)
+    coi_raw = dfree @ np.nan_to_num(kp)
     eci, pci = standardise(kc, kp, o.ddof)
-    coi = zscore(complexity_outlook(d, m, kp), o.ddof)
-    cog = complexity_outlook_gain(m, phi, kp) / np.nanstd(kc, ddof=o.ddof)
+    coi = zscore(coi_raw, o.ddof)
+    cog = cog_raw / np.nanstd(kc, ddof=o.ddof)
+    if o.density_scale != 1.0:
+        d = d * o.density_scale
+    k = m.sum(axis=1)
+    u = m.sum(axis=0)
     return {
         "rca": r,
         "m": m,
-        "density": d * o.density_scale,
+        "density": d,
         "proximity": phi,
-        "diversity": m.sum(axis=1),
-        "ubiquity": m.sum(axis=0),
+        "diversity": k,
+        "ubiquity": u,
         "eci": eci,
         "pci": pci,
         "coi": coi,

@@ -20,6 +20,10 @@ import pandas as pd
 
 from clusteratlas.errors import InputError
 
+#: Panels with at most this many region × unit × year cells are scattered into one dense
+#: year cube in a single pass (8 bytes a cell: 50 M cells = 400 MB); larger ones year by year.
+CUBE_LIMIT = 50_000_000
+
 
 @dataclass(frozen=True)
 class YearMatrix:
@@ -107,16 +111,31 @@ def year_matrices(
         if y not in present:
             raise InputError(f"the panel has no year {y}", parameter="--year")
     n_r, n_u = len(r_labels), len(u_labels)
-    for y in wanted:
-        mask = year_col == y
-        flat = r_codes[mask].astype(np.int64) * n_u + u_codes[mask]
-        x = np.bincount(flat, weights=vals[mask], minlength=n_r * n_u).reshape(n_r, n_u)
-        rows, cols = np.arange(n_r), np.arange(n_u)
+    cells = n_r * n_u
+    if cells * len(wanted) <= CUBE_LIMIT:  # one scatter of every row into a year cube
+        y_index = {y: k for k, y in enumerate(wanted)}
+        y_codes = pd.Series(year_col).map(y_index).to_numpy()
+        keep = ~pd.isna(y_codes)
+        y_codes = y_codes[keep].astype(np.int64) if not keep.all() else y_codes.astype(np.int64)
+        flat = (y_codes * n_r + r_codes[keep]) * n_u + u_codes[keep]
+        cube = np.bincount(flat, weights=vals[keep], minlength=len(wanted) * cells)
+        slices = (cube[k * cells : (k + 1) * cells].reshape(n_r, n_u) for k in range(len(wanted)))
+    else:
+        slices = (_scatter(year_col == y, r_codes, u_codes, vals, n_r, n_u) for y in wanted)
+    for y, x in zip(wanted, slices, strict=True):
         if drop_empty:
             rows = np.flatnonzero(x.sum(axis=1) > 0)
             cols = np.flatnonzero(x.sum(axis=0) > 0)
-            x = x[np.ix_(rows, cols)]
+            if len(rows) < n_r or len(cols) < n_u:
+                x = x[np.ix_(rows, cols)]
+        else:
+            rows, cols = np.arange(n_r), np.arange(n_u)
         yield YearMatrix(int(y), r_labels[rows], u_labels[cols], x)
+
+
+def _scatter(mask, r_codes, u_codes, vals, n_r: int, n_u: int) -> np.ndarray:
+    flat = r_codes[mask].astype(np.int64) * n_u + u_codes[mask]
+    return np.bincount(flat, weights=vals[mask], minlength=n_r * n_u).reshape(n_r, n_u)
 
 
 def long_frame(
@@ -125,12 +144,14 @@ def long_frame(
     """A long ``region, <unit>, year, …`` frame from matrices (and row/column vectors).
 
     ``columns`` maps names to arrays of shape ``(R, U)`` (cells), ``(R,)`` (region values,
-    repeated along the row) or ``(U,)`` (unit values, repeated down the column).
+    repeated along the row) or ``(U,)`` (unit values, repeated down the column). ``region``
+    and the unit column are categoricals.
     """
     n_r, n_u = len(regions), len(units)
+    # categorical codes: no string per cell (the labels are stored once)
     out: dict[str, object] = {
-        "region": np.repeat(regions, n_u),
-        unit: np.tile(units, n_r),
+        "region": pd.Categorical.from_codes(np.repeat(np.arange(n_r), n_u), categories=regions),
+        unit: pd.Categorical.from_codes(np.tile(np.arange(n_u), n_r), categories=units),
         "year": np.full(n_r * n_u, year, dtype=np.int64),
     }
     for name, arr in columns.items():

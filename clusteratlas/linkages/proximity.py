@@ -48,7 +48,7 @@ def proximity(m: np.ndarray, *, diagonal: str = "one", asymmetric: bool = False)
             f"diagonal must be one of {DIAGONALS}, got {diagonal!r}", parameter="diagonal"
         )
     m = np.asarray(m, dtype=float)
-    c = m.T @ m
+    c = _gram(m)
     u = np.diag(c).copy()
     with np.errstate(divide="ignore", invalid="ignore"):
         phi = c / (u[:, None] if asymmetric else np.maximum(u[:, None], u[None, :]))
@@ -58,6 +58,16 @@ def proximity(m: np.ndarray, *, diagonal: str = "one", asymmetric: bool = False)
     else:
         np.fill_diagonal(phi, 0.0)
     return phi
+
+
+def _gram(m: np.ndarray) -> np.ndarray:
+    """:math:`M^\\top M` through BLAS ``syrk`` (half the products of a general matmul)."""
+    import scipy.linalg.blas
+
+    if m.shape[0] == 0:
+        return np.zeros((m.shape[1], m.shape[1]))
+    c = scipy.linalg.blas.dsyrk(1.0, np.asfortranarray(m.T), trans=0, lower=0)
+    return np.triu(c) + np.triu(c, 1).T
 
 
 def continuous_proximity(rca: np.ndarray) -> np.ndarray:

@@ -97,6 +97,19 @@ def test_equal_to_ecomplexity(seed: int) -> None:
     np.testing.assert_allclose(mp["proximity_x"], mp["proximity_y"], rtol=1e-12)
 
 
+def test_equal_to_ecomplexity_on_a_wide_panel() -> None:
+    """150 industries: the Lanczos (deflated) eigensolver path, not LAPACK."""
+    panel = synthetic_panel(11, n_r=80, n_p=150, years=(2020,))
+    want, _ = oracle(panel)
+    got, _ = ours(panel)
+    merged = want.merge(got, on=["year", "region", "industry"], suffixes=("_e", "_o"))
+    assert len(merged) == 80 * 150
+    for col in ("rca", "density", "eci", "pci", "coi", "cog"):
+        np.testing.assert_allclose(
+            merged[f"{col}_o"], merged[f"{col}_e"], rtol=1e-8, atol=1e-8, err_msg=col
+        )
+
+
 def test_sign_convention_is_diversity() -> None:
     """The documented sign: ECI correlates positively with diversity in every year."""
     got, _ = ours(synthetic_panel(3))
