@@ -18,7 +18,9 @@ For a region r (and optionally one cluster), over the units i of one year:
   .. math:: \\text{comp}(r, s) = \\frac{\\sum_i [RCA_{si} \\ge 1][RCA_{ri} < 1]\\, d_{ri}}
             {\\sum_i [RCA_{ri} < 1]\\, d_{ri}}
 
-  the share of r's density-weighted missing capabilities that s holds.
+  the share of r's density-weighted missing capabilities that s holds. Ties (frequent with
+  few units) are ranked by how strongly s is specialised in them: :math:`\\sum_i [RCA_{si}
+  \\ge 1][RCA_{ri} < 1] d_{ri} \\rho_{si} / \\sum_i [RCA_{ri} < 1] d_{ri}` (``strength``).
 
 Each partner comes with its reasons: the units behind the score. Partners are in other
 countries: the country of a NUTS code is its first two letters (``country_of``), or a mapping
@@ -187,7 +189,11 @@ class PartnerFinder:
         total = gaps.sum()
         held = self.res["m"][cand]
         scores = (held @ gaps) / total if total > 0 else np.zeros(len(cand))
-        order = [k for k in np.argsort(-scores, kind="stable") if scores[k] > 0][:top]
+        # ties (frequent with few units) go to the partner more strongly specialised in the
+        # gaps: the density-weighted mean symmetric RCA over the gaps it holds
+        strength = (held * symmetric_rca(self.res["rca"][cand])) @ gaps
+        order = np.lexsort((-strength, -np.round(scores, 12)))
+        order = [k for k in order if scores[k] > 0][:top]
         rows = []
         for k in order:
             s = cand[k]

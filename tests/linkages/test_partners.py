@@ -80,7 +80,9 @@ def lfs_2015(shared_file):
 
     d = read_eurostat_tsv(shared_file("eu_employment/lfst_r_lfe2en2_2017snapshot.tsv.gz"))
     d = d[(d.age == "Y15-64") & (d.time.astype(int) == 2015)]
-    d = d[d.geo.astype(str).str.len() == 4]
+    geo = d.geo.astype(str)
+    # NUTS 2 codes only: four characters, not the EU/euro-area aggregates (EU28, EA19, ...)
+    d = d[(geo.str.len() == 4) & ~geo.str[:2].isin(["EU", "EA"])]
     # 10 NACE aggregates less TOTAL, NRP (no response) and L (missing for a third of regions)
     d = d[~d.nace_r2.isin(["TOTAL", "NRP", "L"])]
     return pd.DataFrame(
@@ -118,6 +120,8 @@ def test_ten_pilot_regions_get_ranked_partners_with_reasons(lfs_2015) -> None:
             assert (got.partner_country != own).all()
             assert got.score.is_monotonic_decreasing
             assert got.reason.str.len().gt(20).all()
+            nuts2 = got.partner.str.fullmatch(r"[A-Z]{2}[0-9A-Z]{2}")
+            assert (nuts2 | got.partner.isin(list(EOCIC_PILOT))).all()
         sim = finder.similar(name, top=5)
         assert sim.score.iloc[0] > 0.5  # the best-matching region is genuinely alike
     both = finder.partnership(["Saxony", "Piemonte"])
