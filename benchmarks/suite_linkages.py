@@ -69,18 +69,21 @@ def _clusteratlas(panel: str, out: str) -> dict[str, Any]:
     )  # fmt: skip
     frame = table.to_pandas()
     del table
-    results = []  # every year's measures, kept in memory as matrices (m as int8)
-    for ym in year_matrices(frame):
+    years = year_matrices(frame)
+    del frame  # the generator keeps only its dense year cube
+    results = []  # every year's measures, kept in memory (what ecomplexity returns: m as int8)
+    for ym in years:
         res = complexity_year(ym.values)
         res["m"] = res["m"].astype(np.int8)
-        results.append((ym, res))
+        del res["proximity"]  # not in ecomplexity's output
+        results.append((ym.year, ym.regions, ym.units, res))
     t2 = time.perf_counter()
     peak = _peak()
     # not timed as the work: the long region x industry table, streamed to Parquet
     writer = None
     rows = 0
-    for ym, res in results:
-        part = long_frame(ym.year, ym.regions, ym.units, "industry",
+    for year, regions, units, res in results:
+        part = long_frame(year, regions, units, "industry",
                           {k: res[k] for k in COMPLEXITY_COLUMNS})  # fmt: skip
         rows += len(part)
         arrow = pa.Table.from_pandas(part, preserve_index=False)
@@ -91,7 +94,7 @@ def _clusteratlas(panel: str, out: str) -> dict[str, Any]:
     writer.close()
     t3 = time.perf_counter()
     return {"import_s": t1 - t0, "seconds": t2 - t1, "write_long_table_s": round(t3 - t2, 3),
-            "result_rows": rows, "first_year": results[0][0].year,
+            "result_rows": rows, "first_year": results[0][0],
             "peak_rss_work_mb": peak, "peak_rss_with_write_mb": _peak()}  # fmt: skip
 
 

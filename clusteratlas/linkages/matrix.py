@@ -58,8 +58,14 @@ def check_columns(frame: pd.DataFrame, columns: list[str], parameter: str = "pan
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(values.dtype, pd.CategoricalDtype):
-        cats = values.cat.categories
-        return values.cat.codes.to_numpy(), np.asarray(cats.astype(str))
+        labels = np.asarray(values.cat.categories.astype(str))
+        order = np.argsort(labels, kind="stable")
+        rank = np.empty(len(labels), dtype=np.int64)
+        rank[order] = np.arange(len(labels))
+        codes = np.asarray(values.array.codes)
+        if (codes < 0).any():
+            raise InputError("missing region or unit code", column=str(values.name))
+        return rank[codes], labels[order]  # labels sorted, as for other dtypes
     codes, uniques = pd.factorize(values.astype(str), sort=True)
     return codes, np.asarray(uniques, dtype=object).astype(str)
 
@@ -97,8 +103,13 @@ def year_matrices(
     (['A', 'B'], ['x', 'y'], [[1.0, 2.0], [3.0, 0.0]])
     """
     check_columns(frame, ["region", unit, "year", value])
-    vals = pd.to_numeric(frame[value], errors="coerce").to_numpy(dtype=float)
-    vals = np.nan_to_num(vals, nan=0.0)
+    col = frame[value]
+    if col.dtype.kind in "iuf":
+        vals = col.to_numpy(dtype=float, copy=False)
+    else:
+        vals = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+    if np.isnan(vals).any():
+        vals = np.nan_to_num(vals, nan=0.0)
     if (vals < 0).any():
         row = int(np.argmax(vals < 0))
         raise InputError(f"negative {value} in row {row + 1}", column=value)
@@ -113,12 +124,18 @@ def year_matrices(
     n_r, n_u = len(r_labels), len(u_labels)
     cells = n_r * n_u
     if cells * len(wanted) <= CUBE_LIMIT:  # one scatter of every row into a year cube
-        y_index = {y: k for k, y in enumerate(wanted)}
-        y_codes = pd.Series(year_col).map(y_index).to_numpy()
-        keep = ~pd.isna(y_codes)
-        y_codes = y_codes[keep].astype(np.int64) if not keep.all() else y_codes.astype(np.int64)
-        flat = (y_codes * n_r + r_codes[keep]) * n_u + u_codes[keep]
-        cube = np.bincount(flat, weights=vals[keep], minlength=len(wanted) * cells)
+        yrs = np.asarray(wanted, dtype=np.int64)
+        flat = np.searchsorted(yrs, year_col).astype(np.int64)
+        keep = (flat < len(yrs)) & (yrs[np.minimum(flat, len(yrs) - 1)] == year_col)
+        if not keep.all():
+            flat, r_codes, u_codes, vals = flat[keep], r_codes[keep], u_codes[keep], vals[keep]
+        flat *= n_r  # (year * R + region) * U + unit, in place
+        flat += r_codes
+        flat *= n_u
+        flat += u_codes
+        cube = np.bincount(flat, weights=vals, minlength=len(wanted) * cells)
+        # from here on only the cube is needed: free the row-level arrays (and the frame)
+        del flat, keep, vals, r_codes, u_codes, year_col, frame, col
         slices = (cube[k * cells : (k + 1) * cells].reshape(n_r, n_u) for k in range(len(wanted)))
     else:
         slices = (_scatter(year_col == y, r_codes, u_codes, vals, n_r, n_u) for y in wanted)
