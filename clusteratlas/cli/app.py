@@ -38,6 +38,7 @@ COMMAND_MODULES = [
     "clusteratlas.cli.atlas",  # atlas build|info
     "clusteratlas.cli.serve",  # serve --demo | --store PATH
     "clusteratlas.cli.events",  # events add|list|attendees|retention, users add
+    "clusteratlas.cli.linkages",  # trends, related, complexity, emerging, partners, hotspots
 ]
 
 err_console = Console(stderr=True)

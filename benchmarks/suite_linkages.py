@@ -1,0 +1,250 @@
+"""Benchmark suite ``linkages``: RCA + proximity + density + ECI/PCI (+ COI/COG), two ways.
+
+``python benchmarks/run.py --suite linkages --size small|large [--json OUT]``
+
+One run generates the deterministic panel of :mod:`panel` (``large`` = 1,500 regions × 600
+industries × 15 years, 8.1 M non-zero rows) and times, each in its own fresh Python
+subprocess (peak RSS per tool: ``getrusage`` in the child at the end of the timed work):
+
+(a) ``clusteratlas``: read the Parquet panel (codes as dictionaries), then for every year
+    :func:`clusteratlas.linkages.matrix.year_matrices` and
+    :func:`clusteratlas.linkages.complexity.complexity_year` (RCA, presence, proximity,
+    density, ECI, PCI, COI, COG; ecomplexity's conventions); every year's results are kept in
+    memory as matrices — the same information as ecomplexity's long frame. Building the long
+    region × industry table and streaming it to Parquet is timed separately
+    (``write_long_table_s``; ecomplexity writes nothing);
+(b) ``ecomplexity``: ``pandas.read_parquet`` of the same panel +
+    ``ecomplexity(..., presence_test="rca", check_logsupermodularity=False)`` — the same
+    measures in one call (the log-supermodularity diagnostic is switched off: it is not part
+    of the work being compared), result as a pandas DataFrame.
+
+Both write their first year's results for the check: RCA, presence, density, ECI and PCI of
+(a) and (b) are compared on every cell of that year (``checks``). Times exclude imports.
+Targets: (b)/(a) ≥ 20 and (a) ≤ 1 GB peak RSS.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+for p in (HERE, HERE.parent):
+    if str(p) not in sys.path:
+        sys.path.insert(0, str(p))
+
+TOOLS = ("clusteratlas", "ecomplexity")
+TIMEOUT_S = 900
+REPEATS = {"small": 2, "large": 1}
+TARGETS = {"speedup": 20.0, "rss_mb": 1024}
+CHECKED = ["rca", "mcp", "density", "eci", "pci"]
+
+
+def _peak() -> float:
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _clusteratlas(panel: str, out: str) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from clusteratlas.linkages.api import COMPLEXITY_COLUMNS
+    from clusteratlas.linkages.complexity import complexity_year
+    from clusteratlas.linkages.matrix import long_frame, year_matrices
+
+    t1 = time.perf_counter()
+    table = pq.read_table(
+        panel, columns=["region", "industry", "year", "employment"],
+        read_dictionary=["region", "industry"],
+    )  # fmt: skip
+    frame = table.to_pandas()
+    del table
+    years = year_matrices(frame)
+    del frame  # the generator keeps only its dense year cube
+    results = []  # every year's measures, kept in memory (what ecomplexity returns: m as int8)
+    for ym in years:
+        res = complexity_year(ym.values)
+        res["m"] = res["m"].astype(np.int8)
+        del res["proximity"]  # not in ecomplexity's output
+        results.append((ym.year, ym.regions, ym.units, res))
+    t2 = time.perf_counter()
+    peak = _peak()
+    # not timed as the work: the long region x industry table, streamed to Parquet
+    writer = None
+    rows = 0
+    for year, regions, units, res in results:
+        part = long_frame(year, regions, units, "industry",
+                          {k: res[k] for k in COMPLEXITY_COLUMNS})  # fmt: skip
+        rows += len(part)
+        arrow = pa.Table.from_pandas(part, preserve_index=False)
+        if writer is None:
+            writer = pq.ParquetWriter(out + ".all.parquet", arrow.schema)
+            part.rename(columns={"m": "mcp"}).to_parquet(out)  # the check: first year
+        writer.write_table(arrow)
+    writer.close()
+    t3 = time.perf_counter()
+    return {"import_s": t1 - t0, "seconds": t2 - t1, "write_long_table_s": round(t3 - t2, 3),
+            "result_rows": rows, "first_year": results[0][0],
+            "peak_rss_work_mb": peak, "peak_rss_with_write_mb": _peak()}  # fmt: skip
+
+
+def _ecomplexity(panel: str, out: str) -> dict[str, Any]:
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    t0 = time.perf_counter()
+    import pandas as pd
+    from ecomplexity import ecomplexity
+
+    t1 = time.perf_counter()
+    frame = pd.read_parquet(panel, columns=["region", "industry", "year", "employment"])
+    cols = {"time": "year", "loc": "region", "prod": "industry", "val": "employment"}
+    sys.stdout = sys.stderr  # it prints a line per year
+    try:
+        result = ecomplexity(frame, cols, presence_test="rca", check_logsupermodularity=False)
+    finally:
+        sys.stdout = sys.__stdout__
+    t2 = time.perf_counter()
+    peak = _peak()
+    first = int(result["year"].min())
+    keep = result[result["year"] == first][["region", "industry", "year", *CHECKED]]
+    keep.to_parquet(out)
+    return {"import_s": t1 - t0, "seconds": t2 - t1, "result_rows": len(result),
+            "first_year": first, "peak_rss_work_mb": peak}  # fmt: skip
+
+
+CHILDREN = {"clusteratlas": _clusteratlas, "ecomplexity": _ecomplexity}
+
+
+def _run_child(tool: str, panel: Path, out: Path) -> dict[str, Any]:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", tool, str(panel), str(out)]
+    start = time.perf_counter()
+    log = out.with_suffix(".log")
+    with open(log, "w") as err, tempfile.TemporaryFile("w+") as stdout:
+        proc = subprocess.Popen(cmd, stdout=stdout, stderr=err)
+        timed_out = False
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() - start > TIMEOUT_S:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                timed_out = True
+                break
+            time.sleep(0.05)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        stdout.seek(0)
+        lines = [ln for ln in stdout.read().splitlines() if ln.startswith("{")]
+    rec: dict[str, Any] = {
+        "wall_s": round(time.perf_counter() - start, 3),
+        "peak_rss_process_mb": round(usage.ru_maxrss / 1024, 1),
+    }
+    if timed_out:
+        rec.update(status="timeout", seconds=None, lower_bound_s=rec["wall_s"])
+    elif proc.returncode != 0 or not lines:
+        tail = log.read_text(errors="replace").strip().splitlines()[-5:]
+        rec.update(status="error", seconds=None, error=" | ".join(tail))
+    else:
+        rec.update(status="ok", **json.loads(lines[-1]))
+        rec["seconds"] = round(rec["seconds"], 3)
+        rec["import_s"] = round(rec["import_s"], 3)
+    rec["peak_rss_mb"] = rec.get("peak_rss_work_mb", rec["peak_rss_process_mb"])
+    return rec
+
+
+def _verify(folder: Path) -> dict[str, Any]:
+    import numpy as np
+    import pandas as pd
+
+    a_path, b_path = folder / "clusteratlas.parquet", folder / "ecomplexity.parquet"
+    if not (a_path.exists() and b_path.exists()):
+        return {"compared": False}
+    a = pd.read_parquet(a_path).astype({"region": str, "industry": str})
+    b = pd.read_parquet(b_path).astype({"region": str, "industry": str})
+    m = a.merge(b, on=["region", "industry"], suffixes=("_a", "_b"))
+    out: dict[str, Any] = {"rows_compared": len(m), "rows_a": len(a), "rows_b": len(b)}
+    for col in CHECKED:
+        x, y = m[f"{col}_a"].to_numpy(float), m[f"{col}_b"].to_numpy(float)
+        out[f"{col}_max_abs_diff"] = float(np.nanmax(np.abs(x - y)))
+    out["all_equal_1e-8"] = all(out[f"{c}_max_abs_diff"] <= 1e-8 for c in CHECKED)
+    return out
+
+
+def run(size: str) -> dict[str, Any]:
+    from panel import generate_panel
+    from suite_mapping import _machine
+
+    def say(msg: str) -> None:
+        print(f"[linkages/{size}] {msg}", file=sys.stderr, flush=True)
+
+    machine = _machine()
+    with tempfile.TemporaryDirectory(prefix="clusteratlas-bench-") as tmp:
+        folder = Path(tmp)
+        files = generate_panel(size, folder)
+        say(f"panel: {files.rows:,} rows")
+        samples: dict[str, list[dict]] = {t: [] for t in TOOLS}
+        for rep in range(REPEATS[size]):
+            for tool in TOOLS:
+                say(f"running {tool} (round {rep + 1}) ...")
+                rec = _run_child(tool, files.panel, folder / f"{tool}.parquet")
+                samples[tool].append(rec)
+                say(f"{tool}: {rec['status']}, {rec['seconds']} s, {rec['peak_rss_mb']} MB")
+        checks = _verify(folder)
+    best = {}
+    for tool, recs in samples.items():
+        ok = [r for r in recs if r["status"] == "ok"]
+        best[tool] = dict(min(ok, key=lambda r: r["seconds"]) if ok else recs[-1])
+        best[tool]["samples_s"] = [r["seconds"] for r in recs]
+    a, b = best["clusteratlas"], best["ecomplexity"]
+    b_s = b["seconds"] or b.get("lower_bound_s")
+    speedup = round(b_s / a["seconds"], 2) if b_s and a["seconds"] else None
+    return {
+        "suite": "linkages",
+        "size": size,
+        "rows": files.rows,
+        "panel": {
+            "regions": files.regions,
+            "industries": files.industries,
+            "years": files.years,
+        },
+        "clusteratlas_s": a["seconds"],
+        "ecomplexity_s": b["seconds"],
+        "ecomplexity_lower_bound_s": b.get("lower_bound_s"),
+        "clusteratlas_peak_rss_mb": a["peak_rss_mb"],
+        "ecomplexity_peak_rss_mb": b["peak_rss_mb"],
+        "ratios": {"ecomplexity_over_clusteratlas": speedup},
+        "targets": {
+            "clusteratlas_20x_faster_than_ecomplexity": bool(speedup and speedup >= 20),
+            "clusteratlas_under_1_gb_rss": a["peak_rss_mb"] <= TARGETS["rss_mb"],
+        },
+        "checks": checks,
+        "runs": best,
+        "machine": machine,
+        "timed": {
+            "clusteratlas": "pyarrow read of the panel + per year: dense matrix, RCA, presence, "
+            "proximity, density, ECI/PCI, COI/COG, all kept in memory as matrices",
+            "ecomplexity": "pandas.read_parquet + ecomplexity(presence_test='rca', "
+            "check_logsupermodularity=False), result in memory",
+            "excluded": "interpreter start-up and imports; writing the check files; "
+            "clusteratlas's long table to Parquet (reported as write_long_table_s)",
+        },
+    }
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        tool, panel, out = sys.argv[2:5]
+        print(json.dumps(CHILDREN[tool](panel, out)), flush=True)
+    else:
+        print(json.dumps(run(sys.argv[1] if len(sys.argv) > 1 else "small"), indent=2))

@@ -1,0 +1,292 @@
+"""Revealed comparative advantage, economic complexity (ECI/PCI) and complexity outlook.
+
+Everything here is numpy on one year's region × industry matrix ``X`` (see
+:mod:`clusteratlas.linkages.matrix`). The defaults reproduce the ``ecomplexity`` package
+(``cid-harvard/py-ecomplexity``), which the tests use as an oracle:
+
+* presence :math:`M = 1\\{RCA \\ge 1\\}`;
+* ECI/PCI from the eigenvector of the second largest eigenvalue, with the sign chosen so that
+  ECI correlates positively with diversity;
+* ECI standardised with its mean and *population* standard deviation; PCI shifted and scaled
+  with the same two numbers (so a region's ECI is the mean PCI of its industries);
+* COI z-scored (population std); COG divided by the (raw) ECI's standard deviation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse.linalg
+
+from clusteratlas.errors import InputError
+
+
+def rca(x: np.ndarray) -> np.ndarray:
+    """Balassa's revealed comparative advantage (the location quotient).
+
+    Notes
+    -----
+    .. math:: RCA_{cp} = \\frac{X_{cp} / \\sum_{p'} X_{cp'}}
+              {\\sum_{c'} X_{c'p} / \\sum_{c'p'} X_{c'p'}}
+
+    References
+    ----------
+    Balassa, B. (1965), "Trade liberalisation and revealed comparative advantage", The
+    Manchester School 33(2):99–123.
+
+    Examples
+    --------
+    Region A has 30 of its 100 jobs in p; the economy has 50 of its 500 jobs in p:
+
+    >>> x = np.array([[30.0, 70.0], [20.0, 380.0]])
+    >>> rca(x)[0, 0].round(6)
+    np.float64(3.0)
+    """
+    x = np.asarray(x, dtype=float)
+    rows, cols = x.sum(axis=1), x.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # one scaling pass: X_cp * (1 / X_c) * (X / X_p)
+        return x * np.outer(1.0 / rows, cols.sum() / cols)
+
+
+def presence(r: np.ndarray, threshold: float = 1.0) -> np.ndarray:
+    """Binary specialisation matrix :math:`M_{cp} = 1\\{RCA_{cp} \\ge \\text{threshold}\\}`
+    (NaN counts as 0), as ``float64`` 0/1.
+
+    Examples
+    --------
+    >>> presence(np.array([[3.0, 0.99], [np.nan, 1.0]])).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+    with np.errstate(invalid="ignore"):
+        return (np.asarray(r, dtype=float) >= threshold).astype(float)  # NaN >= t is False
+
+
+def eigen_complexity(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Raw complexity eigenvectors ``(kc, kp)`` of a presence matrix (eigenvector method).
+
+    Notes
+    -----
+    With diversity :math:`k_c = \\sum_p M_{cp}` and ubiquity :math:`u_p = \\sum_c M_{cp}`,
+    :math:`\\tilde M_{pp'} = \\sum_c M_{cp} M_{cp'} / (u_p k_c)`. ``kp`` is the eigenvector of
+    :math:`\\tilde M` for its second largest eigenvalue and :math:`kc_c = \\sum_p M_{cp} kp_p
+    / k_c`. :math:`\\tilde M` is similar to the symmetric :math:`B^\\top B` with
+    :math:`B = K^{-1/2} M U^{-1/2}`, so a symmetric eigensolver is used
+    (:math:`kp = U^{-1/2} v`; see :func:`_second_eigenvector`): faster and free of complex
+    round-off. The sign is chosen so
+    that ``kc`` correlates positively with diversity; the scale is arbitrary (only the
+    standardised indices of :func:`standardise` are meaningful). Regions with zero diversity
+    and industries with zero ubiquity get NaN.
+
+    References
+    ----------
+    Hidalgo, C. A. and Hausmann, R. (2009), "The building blocks of economic complexity",
+    PNAS 106(26):10570–10575; Hausmann, Hidalgo et al. (2014), The Atlas of Economic
+    Complexity, MIT Press.
+    """
+    m = np.asarray(m, dtype=float)
+    k = m.sum(axis=1)
+    u = m.sum(axis=0)
+    rows, cols = k > 0, u > 0
+    kc = np.full(m.shape[0], np.nan)
+    kp = np.full(m.shape[1], np.nan)
+    mv = m if rows.all() and cols.all() else m[np.ix_(rows, cols)]
+    if mv.shape[0] < 2 or mv.shape[1] < 2:
+        return kc, kp
+    k_v, u_v = k[rows], u[cols]
+    vec = _second_eigenvector(mv, k_v, u_v)
+    kp_v = vec / np.sqrt(u_v)
+    kc_v = (mv @ kp_v) / k_v
+    if np.std(kc_v) > 0 and np.std(k_v) > 0 and np.corrcoef(k_v, kc_v)[0, 1] < 0:
+        kc_v, kp_v = -kc_v, -kp_v
+    kc[rows], kp[cols] = kc_v, kp_v
+    return kc, kp
+
+
+def _second_eigenvector(m: np.ndarray, k: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Eigenvector of the second largest eigenvalue of :math:`A = B^\\top B`,
+    :math:`B = K^{-1/2} M U^{-1/2}`.
+
+    :math:`A`'s largest eigenvalue is 1 with eigenvector :math:`\\sqrt{u}` (:math:`\\tilde M`
+    is row-stochastic). That vector is deflated away and Lanczos (ARPACK) finds the largest
+    eigenpair of what is left from matrix-vector products with :math:`M` alone — :math:`A` is
+    never formed — instead of a full eigendecomposition (``numpy.linalg.eig`` of the
+    non-symmetric :math:`\\tilde M` in ``ecomplexity``). Small matrices, or no convergence,
+    use LAPACK on :math:`A`.
+    """
+    n = m.shape[1]
+    rk, ru = 1.0 / np.sqrt(k), 1.0 / np.sqrt(u)
+    v1 = np.sqrt(u) / np.linalg.norm(np.sqrt(u))
+    if n >= 100:
+
+        def matvec(v: np.ndarray) -> np.ndarray:
+            v = np.ravel(v)
+            w = ru * (m.T @ ((rk * rk) * (m @ (ru * v))))
+            return w - v1 * (v1 @ v)
+
+        op = scipy.sparse.linalg.LinearOperator((n, n), matvec=matvec, dtype=float)
+        try:
+            _, vecs = scipy.sparse.linalg.eigsh(
+                op, k=1, which="LA", tol=0, v0=np.full(n, 1.0 / np.sqrt(n))
+            )
+            return vecs[:, 0]
+        except scipy.sparse.linalg.ArpackNoConvergence:
+            pass
+    b = m * rk[:, None] * ru[None, :]
+    _, vecs = scipy.linalg.eigh(b.T @ b, subset_by_index=[n - 2, n - 2], driver="evx")
+    return vecs[:, 0]
+
+
+def standardise(kc: np.ndarray, kp: np.ndarray, ddof: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """ECI and PCI from the raw eigenvectors: both centred and scaled by ECI's moments.
+
+    Notes
+    -----
+    .. math:: ECI_c = \\frac{kc_c - \\overline{kc}}{\\sigma(kc)}, \\qquad
+              PCI_p = \\frac{kp_p - \\overline{kc}}{\\sigma(kc)}
+
+    with the population standard deviation (``ddof=0``, as ``ecomplexity`` and its Stata
+    original); ``ddof=1`` gives the sample one. Using ECI's moments for PCI keeps
+    :math:`ECI_c = \\text{mean}_{p: M_{cp}=1} PCI_p`.
+
+    Examples
+    --------
+    >>> eci, pci = standardise(np.array([1.0, 3.0]), np.array([2.0, 0.0]))
+    >>> eci.tolist(), pci.tolist()
+    ([-1.0, 1.0], [0.0, -2.0])
+    """
+    mu, sd = np.nanmean(kc), np.nanstd(kc, ddof=ddof)
+    return (kc - mu) / sd, (kp - mu) / sd
+
+
+def complexity_outlook(d: np.ndarray, m: np.ndarray, kp: np.ndarray) -> np.ndarray:
+    """Complexity outlook index (raw): :math:`COI_c = \\sum_p d_{cp} (1 - M_{cp}) PCI_p`.
+
+    ``kp`` is the raw PCI eigenvector of :func:`eigen_complexity`; the published index is this
+    z-scored over regions (:func:`zscore`), which makes the eigenvector's scale irrelevant.
+
+    References
+    ----------
+    Hausmann, Hidalgo et al. (2014), The Atlas of Economic Complexity, ch. "Complexity outlook".
+    """
+    return np.nansum(d * (1.0 - m) * kp[None, :], axis=1)
+
+
+def complexity_outlook_gain(m: np.ndarray, phi: np.ndarray, kp: np.ndarray) -> np.ndarray:
+    """Complexity outlook gain (raw) of each region in each industry it is not specialised in.
+
+    Notes
+    -----
+    .. math:: COG_{cp} = (1 - M_{cp}) \\sum_{p'} \\frac{\\varphi_{pp'}}{\\sum_{p''}
+              \\varphi_{p'p''}} (1 - M_{cp'}) PCI_{p'}
+
+    the gain in outlook (nearby complex industries not yet held) from entering p. Divide by
+    the raw ECI's standard deviation (as :func:`complexity_year` does) for the published scale.
+    """
+    kp = np.nan_to_num(kp)
+    w = phi * (kp / phi.sum(axis=1))[:, None]
+    return (1.0 - m) * ((1.0 - m) @ w)
+
+
+def zscore(v: np.ndarray, ddof: int = 0) -> np.ndarray:
+    """:math:`(v - \\bar v)/\\sigma(v)`, population standard deviation by default.
+
+    Examples
+    --------
+    >>> zscore(np.array([1.0, 2.0, 3.0])).round(4).tolist()
+    [-1.2247, 0.0, 1.2247]
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (v - np.nanmean(v)) / np.nanstd(v, ddof=ddof)
+
+
+@dataclass(frozen=True)
+class ComplexityOptions:
+    """Conventions of :func:`complexity_year` (defaults: ``ecomplexity``'s).
+
+    Attributes
+    ----------
+    threshold:
+        RCA threshold of presence (``M = RCA >= threshold``); default 1.
+    diagonal:
+        Proximity diagonal, ``"one"`` (default) or ``"zero"``.
+    ddof:
+        Degrees of freedom of the standard deviations (0 = population, the default).
+    density_scale:
+        1 (0–1, default) or 100 (EconGeo).
+    """
+
+    threshold: float = 1.0
+    diagonal: str = "one"
+    ddof: int = 0
+    density_scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not np.isfinite(self.threshold) or self.threshold <= 0:
+            raise InputError(
+                f"must be a positive number, got {self.threshold}", parameter="--rca-threshold"
+            )
+        if self.ddof not in (0, 1):
+            raise InputError(f"must be 0 or 1, got {self.ddof}", parameter="--ddof")
+
+
+def complexity_year(
+    x: np.ndarray, options: ComplexityOptions | None = None
+) -> dict[str, np.ndarray]:
+    """Every complexity measure of one year's region × industry matrix.
+
+    Returns a dict of ``rca, m, density`` (cells), ``proximity`` (industry × industry),
+    ``diversity, eci, coi`` (regions), ``ubiquity, pci`` (industries) and ``cog`` (cells).
+
+    Examples
+    --------
+    >>> x = np.array([[10.0, 5, 0, 1], [2, 8, 3, 0], [1, 1, 9, 4], [0, 2, 2, 10.0]])
+    >>> out = complexity_year(x)
+    >>> out["m"].astype(int).tolist()
+    [[1, 1, 0, 0], [0, 1, 0, 0], [0, 0, 1, 1], [0, 0, 0, 1]]
+    >>> out["eci"].round(3).tolist()  # two blocks: {A, B} and {C, D}
+    [-1.0, -1.0, 1.0, 1.0]
+    """
+    from clusteratlas.linkages.proximity import proximity
+
+    o = options or ComplexityOptions()
+    r = rca(x)
+    m = presence(r, o.threshold)
+    phi = proximity(m, diagonal=o.diagonal)
+    kc, kp = eigen_complexity(m)
+    # density (proximity.density) and COG (complexity_outlook_gain) share one product with M:
+    # d = M W_d and COG = (1 - M) * (1' W_c - M W_c), so M [W_d | W_c] is computed once
+    n = phi.shape[0]
+    w = np.empty((n, 2 * n))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.divide(phi.T, np.nansum(phi, axis=1)[None, :], out=w[:, :n])
+        np.multiply(phi, (np.nan_to_num(kp) / phi.sum(axis=1))[:, None], out=w[:, n:])
+    both = m @ w
+    d, cog_raw = both[:, :n], both[:, n:]
+    # COG = (1 - M) * (1'W_c - M W_c), computed in place
+    np.subtract(w[:, n:].sum(axis=0)[None, :], cog_raw, out=cog_raw)
+    held = m > 0
+    cog_raw[held] = 0.0
+    dfree = np.where(held, 0.0, d)
+    coi_raw = dfree @ np.nan_to_num(kp)
+    eci, pci = standardise(kc, kp, o.ddof)
+    coi = zscore(coi_raw, o.ddof)
+    cog = cog_raw / np.nanstd(kc, ddof=o.ddof)
+    if o.density_scale != 1.0:
+        d = d * o.density_scale
+    k = m.sum(axis=1)
+    u = m.sum(axis=0)
+    return {
+        "rca": r,
+        "m": m,
+        "density": d,
+        "proximity": phi,
+        "diversity": k,
+        "ubiquity": u,
+        "eci": eci,
+        "pci": pci,
+        "coi": coi,
+        "cog": cog,
+    }
