@@ -107,13 +107,21 @@ async def _hit(url: str, clients: int, total: int) -> dict[str, float]:
         for _ in range(WARMUP):
             (await client.get(url)).raise_for_status()
         latencies: list[float] = []
+        errors = [0]
         queue = iter(range(total))
 
         async def worker() -> None:
             for _ in queue:
                 t0 = time.perf_counter()
-                r = await client.get(url)
-                latencies.append(time.perf_counter() - t0)
+                for attempt in range(3):  # a keep-alive connection closed by the server
+                    try:
+                        r = await client.get(url)
+                        break
+                    except httpx.TransportError:
+                        errors[0] += 1
+                        if attempt == 2:
+                            raise
+                latencies.append(time.perf_counter() - t0)  # retries count in the latency
                 r.raise_for_status()
 
         start = time.perf_counter()
@@ -122,6 +130,7 @@ async def _hit(url: str, clients: int, total: int) -> dict[str, float]:
     ms = np.array(latencies) * 1000
     return {
         "requests": len(latencies),
+        "transport_errors_retried": errors[0],
         "p50_ms": round(float(np.percentile(ms, 50)), 2),
         "p95_ms": round(float(np.percentile(ms, 95)), 2),
         "p99_ms": round(float(np.percentile(ms, 99)), 2),
