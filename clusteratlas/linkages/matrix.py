@@ -60,7 +60,7 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(values.dtype, pd.CategoricalDtype):
         labels = np.asarray(values.cat.categories.astype(str))
         order = np.argsort(labels, kind="stable")
-        rank = np.empty(len(labels), dtype=np.int64)
+        rank = np.empty(len(labels), dtype=np.int32)
         rank[order] = np.arange(len(labels))
         codes = np.asarray(values.array.codes)
         if (codes < 0).any():
@@ -125,11 +125,13 @@ def year_matrices(
     cells = n_r * n_u
     if cells * len(wanted) <= CUBE_LIMIT:  # one scatter of every row into a year cube
         yrs = np.asarray(wanted, dtype=np.int64)
-        flat = np.searchsorted(yrs, year_col).astype(np.int64)
+        flat = np.searchsorted(yrs, year_col)
         keep = (flat < len(yrs)) & (yrs[np.minimum(flat, len(yrs) - 1)] == year_col)
+        # cell index (year * R + region) * U + unit; int32 when it fits (half the memory)
+        flat = flat.astype(np.int32 if len(yrs) * cells < 2**31 else np.int64, copy=False)
         if not keep.all():
             flat, r_codes, u_codes, vals = flat[keep], r_codes[keep], u_codes[keep], vals[keep]
-        flat *= n_r  # (year * R + region) * U + unit, in place
+        flat *= n_r  # in place
         flat += r_codes
         flat *= n_u
         flat += u_codes

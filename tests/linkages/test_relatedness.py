@@ -16,7 +16,12 @@ from clusteratlas.linkages.colocation import (
     combine_links,
     read_links_file,
 )
-from clusteratlas.linkages.network import pairs_frame, percentile_rank, related_network
+from clusteratlas.linkages.network import (
+    industry_link_share,
+    pairs_frame,
+    percentile_rank,
+    related_network,
+)
 from clusteratlas.linkages.proximity import density, proximity
 
 
@@ -109,3 +114,29 @@ def test_proximity_and_density_properties(m) -> None:
     # a region present in every industry has density 1 everywhere
     full = np.ones((1, m.shape[1]))
     assert np.allclose(density(full, phi), 1.0)
+
+
+def test_industry_link_share_and_i20_rule() -> None:
+    """Clusters A = {i, j}, B = {k, l}, C = {m}: the top decile of the 10 industry pairs is the
+    single pair (i, k); so half of A's and half of B's industries link A-B, none link to C."""
+    units = np.array(list("ijklm"))
+    rel = np.full((5, 5), 0.1)
+    rel[0, 2] = rel[2, 0] = 0.9
+    rel[3, 4] = rel[4, 3] = 0.5
+    np.fill_diagonal(rel, 1.0)
+    defs = pd.DataFrame({"industry": list("ijklm"), "cluster": ["A", "A", "B", "B", "C"]})
+    share, names = industry_link_share(rel, units, defs, pct=90)
+    assert names.tolist() == ["A", "B", "C"]
+    assert share[0, 1] == 0.5 and share[1, 0] == 0.5
+    assert share[0, 2] == 0 and share[2, 0] == 0
+    pairs = pd.DataFrame(
+        {"a": ["A", "A", "B"], "b": ["B", "C", "C"], "relatedness": [0.3, 0.2, 0.1],
+         "percentile": [99, 95, 10]}
+    )  # fmt: skip
+    ind = pd.DataFrame(
+        {"a": ["A", "A"], "b": ["B", "C"], "share_ab": [share[0, 1], 0.0],
+         "share_ba": [share[1, 0], 0.0]}
+    )  # fmt: skip
+    net = related_network(pairs, industry_share=ind).set_index(["a", "b"])["link"]
+    assert net[("A", "B")] == "strong"  # both shares >= 20 %
+    assert net[("A", "C")] != "strong"  # high percentile but no industry links
