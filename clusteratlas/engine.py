@@ -210,6 +210,9 @@ def read_parquet(backend: BaseBackend, path: str | Path) -> ibis.Table:
     return backend.read_parquet(str(path))
 
 
+_DECIMAL = r"^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$"
+
+
 def read_csv_text(
     backend: BaseBackend,
     path: str | Path,
@@ -234,7 +237,8 @@ def read_csv_text(
             types=dict.fromkeys(numeric, "DOUBLE"),
         )
         return raw.mutate(_unparsed=ibis.literal(False))
-    raw = backend.read_csv(str(path), header=True, inferSchema=False, sep=",")
+    # FAILFAST: a ragged row fails the read (as on DuckDB) instead of being padded
+    raw = backend.read_csv(str(path), header=True, inferSchema=False, sep=",", mode="FAILFAST")
     markers = sorted(null_markers)
     fields: dict[str, Any] = {}
     unparsed = ibis.literal(False)
@@ -242,8 +246,10 @@ def read_csv_text(
         col = raw[name]
         missing = col.isnull() | col.isin(markers)
         if name in numeric:
-            value = col.strip().try_cast("float64")
-            unparsed = unparsed | (~missing & value.isnull())
+            text = col.strip()
+            value = text.try_cast("float64")
+            plain = text.re_search(_DECIMAL).fill_null(False)  # no 'inf', 'NaN', '0x1p3'
+            unparsed = unparsed | (~missing & (value.isnull() | ~plain))
             fields[name] = ibis.ifelse(missing, ibis.null("float64"), value)
         else:
             fields[name] = ibis.ifelse(missing, ibis.null("string"), col)

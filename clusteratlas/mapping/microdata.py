@@ -129,8 +129,8 @@ def open_microdata_file(path: str | Path, backend: Any) -> tuple[ibis.Table, lis
         "region": fields["region"].isnull().cast("int64").sum(),
         "industry": fields["industry"].isnull().cast("int64").sum(),
     }
-    unparsed = raw._unparsed if "_unparsed" in raw.columns else ibis.literal(False)
-    checks["unparsed"] = unparsed.cast("int64").sum()
+    if "_unparsed" in raw.columns:
+        checks["unparsed"] = raw._unparsed.cast("int64").sum()
     for col in ("employment", *OPTIONAL_NUMBERS):
         if col not in names:
             continue
@@ -147,10 +147,18 @@ def open_microdata_file(path: str | Path, backend: Any) -> tuple[ibis.Table, lis
     records = raw.select(**fields)
     panel = aggregate_establishments(records)
     summary = raw.aggregate(**checks)
-    found = with_memory_fallback(backend, summary.to_pyarrow).to_pylist()[0]
+    try:
+        found = with_memory_fallback(backend, summary.to_pyarrow).to_pylist()[0]
+    except Exception as error:  # DuckDB's CSV reader fails on a cell that is not a number
+        text = str(error).strip()
+        first = text.splitlines()[0][:200] if text else type(error).__name__
+        raise InputError(
+            f"records have text where a number belongs, or the file is malformed ({first})",
+            file=path,
+        ) from None
     if not found["rows"]:
         raise InputError("no establishment records", file=path)
-    if found["unparsed"]:
+    if found.get("unparsed"):
         numbers = [c for c in ("employment", *OPTIONAL_NUMBERS) if c in names]
         raise InputError(
             f"{found['unparsed']:,} records have text where a number belongs "
