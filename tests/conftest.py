@@ -69,3 +69,23 @@ def store(tmp_path: Path):
     s = Store(tmp_path / "atlas.duckdb")
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session")
+def spark_backend():
+    """An Ibis PySpark backend on ONE small local SparkSession per test process (a JVM takes
+    ~10 s to start): 2 cores, 1 GB of driver memory, 2 shuffle partitions. Tests that use it
+    are marked ``spark``; without Java or pyspark they skip (and fail in CI, which has both)."""
+    from clusteratlas.engine import connect
+    from clusteratlas.engines.spark import EngineError, spark_session
+
+    os.environ.setdefault("CLUSTERATLAS_SPARK_SHUFFLE_PARTITIONS", "2")
+    os.environ.setdefault("CLUSTERATLAS_SPARK_DRIVER_MEMORY", "1g")
+    try:
+        session = spark_session("local[2]", config={"spark.ui.enabled": "false"})
+    except EngineError as error:
+        if _require_shared():
+            pytest.fail(str(error))
+        pytest.skip(str(error))
+    yield connect("pyspark", session=session)
+    session.stop()

@@ -20,6 +20,8 @@ from pathlib import Path
 import typer
 
 from clusteratlas.cli.common import console, store_path
+from clusteratlas.cli.engine_options import EngineOption, SparkMasterOption, backend_for
+from clusteratlas.engine import engine_name
 from clusteratlas.errors import InputError
 from clusteratlas.mapping.output import output_format, write_result
 from clusteratlas.mapping.strength import Thresholds
@@ -48,22 +50,29 @@ def _thresholds(items: list[str] | None) -> Thresholds:
     return Thresholds(**values)
 
 
-def _derived_tables(result, trends_years: tuple[int, int] | None) -> dict[str, object]:
-    """Region cluster strength and (optionally) the trends table, from the cluster table."""
+def _derived_tables(
+    result, trends_years: tuple[int, int] | None, backend=None
+) -> dict[str, object]:
+    """Region cluster strength and (optionally) the trends table, from the cluster table
+    (a DataFrame, or an Ibis table on ``backend`` such as the Parquet the engine wrote)."""
     import ibis
 
     from clusteratlas.engine import connect
     from clusteratlas.mapping.growth import trends
     from clusteratlas.mapping.strength import region_cluster_strength
 
-    backend = connect()
-    frame = result.copy(deep=False)
-    frame.attrs = {}  # the provenance record stays with the result, not in the engine
-    table = ibis.memtable(frame)
+    if isinstance(result, ibis.Table):
+        table = result
+        have = set(table.select("year").distinct().to_pandas()["year"])
+    else:
+        backend = connect()
+        frame = result.copy(deep=False)
+        frame.attrs = {}  # the provenance record stays with the result, not in the engine
+        table = ibis.memtable(frame)
+        have = set(result["year"].unique())
     out = {"strength": backend.to_pandas(region_cluster_strength(table).order_by("year", "region"))}
     if trends_years is not None:
         start, end = trends_years
-        have = set(result["year"].unique())
         missing = [y for y in trends_years if y not in have]
         if missing:
             raise InputError(f"the panel has no year {missing[0]}", parameter="--trends")
@@ -85,6 +94,22 @@ def _parse_trends(value: str | None) -> tuple[int, int] | None:
             f"expected START:END years, e.g. 2010:2015, got {value!r}", parameter="--trends"
         )
     return years
+
+
+def _engine_summary(summary: dict, written: list[Path]) -> None:
+    years = f"{summary['first_year']}–{summary['last_year']}"
+    console.print(
+        f"[bold]{summary['cells']:,}[/] cells: {summary['regions']:,} regions × "
+        f"{summary['clusters']} clusters, {years}",
+        highlight=False,
+    )
+    console.print(
+        f"strong {summary['strong']:,} (strong10 {summary['strong10']:,}); stars 1/2/3: "
+        f"{summary['stars1']:,} / {summary['stars2']:,} / {summary['stars3']:,}",
+        highlight=False,
+    )
+    for path in written:
+        console.print(f"wrote {path} (+ .provenance.json)", highlight=False)
 
 
 def _summary(result, written: list[Path]) -> None:
@@ -184,6 +209,15 @@ def register(app: typer.Typer) -> None:
             help="With --save: the region system to file the results under (default: the "
             "dataset's, or 'user' for --panel).",
         ),
+        microdata: bool | None = typer.Option(
+            None,
+            "--microdata/--no-microdata",
+            help="--panel holds establishment records (region, industry, year, employment"
+            "[, establishment_id, payroll]) to aggregate; default: when it has establishment_id.",
+            show_default=False,
+        ),
+        engine: str | None = EngineOption,
+        spark_master: str | None = SparkMasterOption,
     ) -> None:
         """Map clusters: employment, LQ, shares, wages, stars and strong flags per region."""
         from clusteratlas.mapping.api import map_panel, map_store
@@ -229,8 +263,39 @@ def register(app: typer.Typer) -> None:
                         "the definitions come from --clusters",
                         parameter="--scheme",
                     )
-                result = map_panel(panel, clusters, status=status, **options)
+                status(f"starting {engine_name(engine)}")
+                backend = backend_for(engine, spark_master)
+                if output_format(out, "--out") == "parquet":  # the engine writes it
+                    _map_to_parquet(
+                        panel,
+                        clusters,
+                        out,
+                        backend,
+                        options,
+                        microdata,
+                        span,
+                        status,
+                        strength_out,
+                        trends_out,
+                    )
+                    return
+                result = map_panel(
+                    panel,
+                    clusters,
+                    status=status,
+                    backend=backend,
+                    microdata=microdata,
+                    **options,
+                )
             else:
+                if engine_name(engine) != "duckdb":
+                    raise InputError(
+                        "the store is a DuckDB file: map it with --engine duckdb, or map "
+                        "--panel files on Spark",
+                        parameter="--engine",
+                    )
+                if microdata:
+                    raise InputError("--microdata goes with --panel", parameter="--microdata")
                 if scheme is None:
                     raise InputError(
                         "give --scheme (store) or --panel and --clusters (files)",
@@ -265,3 +330,23 @@ def register(app: typer.Typer) -> None:
                 highlight=False,
             )
         _summary(result, written)
+
+    def _map_to_parquet(
+        panel, clusters, out, backend, options, microdata, span, status, strength_out, trends_out
+    ) -> None:
+        from clusteratlas.engine import read_parquet
+        from clusteratlas.mapping.engine_output import map_panel_to_parquet
+
+        record = map_panel_to_parquet(
+            panel, clusters, out, backend=backend, microdata=microdata, status=status, **options
+        )
+        written = [out]
+        if strength_out is not None or trends_out is not None:
+            status("region cluster strength and trends")
+            derived = _derived_tables(read_parquet(backend, out), span, backend)
+            for key, path in (("strength", strength_out), ("trends", trends_out)):
+                if path is not None:
+                    extra = {"table": key, "trends": list(span) if key == "trends" else None}
+                    write_result(derived[key], path, {**record, **extra})
+                    written.append(path)
+        _engine_summary(record["summary"], written)

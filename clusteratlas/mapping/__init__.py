@@ -16,6 +16,7 @@ from clusteratlas.mapping.aggregate import aggregate_to_clusters, weighted_value
 from clusteratlas.mapping.api import map_panel, map_store
 from clusteratlas.mapping.benchmark import read_benchmark_file
 from clusteratlas.mapping.build import CLUSTER_COLUMNS, build_cluster_table
+from clusteratlas.mapping.engine_output import map_panel_to_parquet
 from clusteratlas.mapping.growth import cagr, growth_rate, lq_change, shift_share, trends
 from clusteratlas.mapping.location_quotient import location_quotient
 from clusteratlas.mapping.output import write_result
@@ -46,6 +47,7 @@ __all__ = [
     "location_quotient",
     "lq_change",
     "map_panel",
+    "map_panel_to_parquet",
     "map_store",
     "percentile_linear",
     "read_benchmark_file",

@@ -18,12 +18,13 @@ import ibis
 import pandas as pd
 
 import clusteratlas
-from clusteratlas.engine import connect, with_memory_fallback
+from clusteratlas.engine import as_backend, engine_of, with_memory_fallback
 from clusteratlas.errors import InputError
 from clusteratlas.fileio import sha256_file
 from clusteratlas.mapping.benchmark import check_benchmark, read_benchmark_file
 from clusteratlas.mapping.build import build_cluster_table
 from clusteratlas.mapping.panel import (
+    KEY_COLUMNS,
     check_panel_frame,
     store_panel,
     unknown_industries,
@@ -79,6 +80,36 @@ def _benchmark(
     return frame, info, str(benchmark)
 
 
+def _expression(
+    panel: ibis.Table,
+    defs: pd.DataFrame,
+    bench: pd.DataFrame | None,
+    bench_file: str | None,
+    options: dict[str, Any],
+    thresholds: Thresholds,
+) -> ibis.Table:
+    types = dict(zip(defs["cluster"].astype(str), defs["cluster_type"].astype(str), strict=True))
+    if bench is not None:
+        check_benchmark(bench, types, file=bench_file)
+    return build_cluster_table(
+        panel,
+        ibis.memtable(defs),
+        year=options["year"],
+        lq_base=options["lq_base"],
+        benchmark=ibis.memtable(bench) if bench is not None else None,
+        thresholds=thresholds,
+        level=options["level"],
+        total_industry=options["total_industry"],
+    ).order_by("year", "region", "cluster")
+
+
+def _benchmark_gap(first: Any, bench_file: str | None) -> InputError:
+    where = {"file": bench_file} if bench_file else {"parameter": "benchmark"}
+    return InputError(
+        f"benchmark has no row for cluster {first.cluster!r} in year {first.year}", **where
+    )
+
+
 def _run(
     panel: ibis.Table,
     defs: pd.DataFrame,
@@ -89,20 +120,8 @@ def _run(
     thresholds: Thresholds,
     status: Status,
 ) -> pd.DataFrame:
-    types = dict(zip(defs["cluster"].astype(str), defs["cluster_type"].astype(str), strict=True))
-    if bench is not None:
-        check_benchmark(bench, types, file=bench_file)
     status("building the cluster table")
-    expr = build_cluster_table(
-        panel,
-        ibis.memtable(defs),
-        year=options["year"],
-        lq_base=options["lq_base"],
-        benchmark=ibis.memtable(bench) if bench is not None else None,
-        thresholds=thresholds,
-        level=options["level"],
-        total_industry=options["total_industry"],
-    ).order_by("year", "region", "cluster")
+    expr = _expression(panel, defs, bench, bench_file, options, thresholds)
     status("computing indicators")
     arrow = with_memory_fallback(backend, lambda: backend.to_pyarrow(expr))
     # free each Arrow column as it is converted: the table and the frame never both peak
@@ -113,12 +132,7 @@ def _run(
     if bench is not None:
         gap = result[result["benchmark_employment"].isna()]
         if len(gap):
-            first = gap.iloc[0]
-            where = {"file": bench_file} if bench_file else {"parameter": "benchmark"}
-            raise InputError(
-                f"benchmark has no row for cluster {first.cluster!r} in year {first.year}",
-                **where,
-            )
+            raise _benchmark_gap(gap.iloc[0], bench_file)
     return result
 
 
@@ -146,8 +160,147 @@ def _record(
     }
 
 
+def _file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file, or of a Parquet folder (its files' relative paths and hashes)."""
+    path = Path(path)
+    if not path.is_dir():
+        return sha256_file(path)
+    import hashlib
+
+    digest = hashlib.sha256()
+    for part in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        digest.update(f"{part.relative_to(path).as_posix()}\0{sha256_file(part)}\n".encode())
+    return digest.hexdigest()
+
+
+def _panel_table(
+    panel: Any,
+    defs: pd.DataFrame,
+    defs_file: str | None,
+    backend: Any,
+    *,
+    microdata: bool | None,
+    total_industry: str | None,
+    status: Status,
+) -> tuple[ibis.Table, list[dict]]:
+    """The panel as a table on ``backend`` (checked), and the input records it came from."""
+    from clusteratlas.engine import is_parquet_folder
+    from clusteratlas.mapping.microdata import (
+        aggregate_establishments,
+        is_microdata,
+        microdata_columns,
+        open_microdata_file,
+    )
+
+    if isinstance(panel, ibis.Table):
+        cols = set(panel.columns)
+        for col in (*KEY_COLUMNS, "employment"):
+            if col not in cols:
+                raise InputError("missing column in the panel", column=col, parameter="panel")
+        if microdata or (microdata is None and is_microdata(panel.columns)):
+            panel = aggregate_establishments(panel)
+        codes = panel.select("industry").distinct().to_pyarrow().column(0).to_pylist()
+        unknown = unknown_industries(codes, defs, total_industry)
+        if unknown:
+            raise unknown_industry_error(unknown, file=None, definitions_file=defs_file)
+        return panel, []
+    if isinstance(panel, pd.DataFrame):
+        if microdata or (microdata is None and is_microdata(list(panel.columns))):
+            unknown = unknown_industries(panel["industry"].unique(), defs, total_industry)
+            if unknown:
+                raise unknown_industry_error(unknown, file=None, definitions_file=defs_file)
+            return aggregate_establishments(ibis.memtable(panel)), []
+        check_panel_frame(panel, defs, definitions_file=defs_file, total_industry=total_industry)
+        keep = [c for c in panel.columns if not c.endswith("_flag") and c != "flag"]
+        return ibis.memtable(panel[keep]), []
+    panel_file = str(panel)
+    status(f"reading {panel_file}")
+    folder = is_parquet_folder(panel)
+    if microdata is None and (Path(panel).is_file() or folder):
+        try:
+            microdata = is_microdata(microdata_columns(panel, backend))
+        except Exception:  # unreadable: the panel readers below explain
+            microdata = False
+    if microdata:
+        table, industries = open_microdata_file(panel, backend)
+    else:
+        table, industries = open_panel_file(panel, backend)
+    if table is None and folder:
+        raise InputError(
+            "the Parquet folder is not a valid panel (it needs region, industry, year and "
+            "employment; non-empty codes; 4-digit years; non-negative numbers; one row per "
+            "region × industry × year, or --microdata for establishment records)",
+            file=panel_file,
+        )
+    if table is None:  # read_panel raises the InputError of a bad file, with its line
+        from clusteratlas.sources.files import read_panel
+
+        frame = read_panel(panel)
+        check_panel_frame(
+            frame,
+            defs,
+            file=panel_file,
+            definitions_file=defs_file,
+            total_industry=total_industry,
+        )
+        keep = [c for c in frame.columns if not c.endswith("_flag") and c != "flag"]
+        table = ibis.memtable(frame[keep])
+    else:
+        unknown = unknown_industries(industries, defs, total_industry)
+        if unknown:
+            raise unknown_industry_error(unknown, file=panel_file, definitions_file=defs_file)
+    record = {"role": "panel", "path": panel_file, "sha256": _file_sha256(panel_file)}
+    if microdata:
+        record["microdata"] = True
+    return table, [record]
+
+
+def _prepare(
+    panel: Any,
+    definitions: pd.DataFrame | str | Path,
+    *,
+    year: int | Sequence[int] | None,
+    lq_base: str,
+    benchmark: pd.DataFrame | str | Path | None,
+    level: str | None,
+    total_industry: str | None,
+    microdata: bool | None,
+    backend: Any,
+    status: Status,
+) -> tuple[ibis.Table, pd.DataFrame, pd.DataFrame | None, str | None, list[dict], dict]:
+    inputs: list[dict] = []
+    defs, info = _definitions(definitions)
+    if info:
+        inputs.append(info)
+    defs_file = info["path"] if info else None
+    table, panel_inputs = _panel_table(
+        panel,
+        defs,
+        defs_file,
+        backend,
+        microdata=microdata,
+        total_industry=total_industry,
+        status=status,
+    )
+    inputs.extend(panel_inputs)
+    bench, bench_info, bench_file = _benchmark(benchmark)
+    if bench_info:
+        inputs.append(bench_info)
+    options = {
+        "year": year,
+        "lq_base": lq_base,
+        "benchmark": bench_file or ("data frame" if bench is not None else "sum of regions"),
+        "level": level,
+        "total_industry": total_industry,
+        "engine": engine_of(backend),
+    }
+    if microdata or any(i.get("microdata") for i in inputs):
+        options["microdata"] = True
+    return table, defs, bench, bench_file, inputs, options
+
+
 def map_panel(
-    panel: pd.DataFrame | str | Path,
+    panel: pd.DataFrame | ibis.Table | str | Path,
     definitions: pd.DataFrame | str | Path,
     *,
     year: int | Sequence[int] | None = None,
@@ -156,6 +309,7 @@ def map_panel(
     thresholds: Thresholds | None = None,
     level: str | None = None,
     total_industry: str | None = None,
+    microdata: bool | None = None,
     backend: Any = None,
     status: Status | None = None,
 ) -> pd.DataFrame:
@@ -165,7 +319,9 @@ def map_panel(
     ----------
     panel:
         A DataFrame (``region, industry, year, employment`` and optionally
-        ``establishments, payroll, employment_reported, level``) or a panel file read with
+        ``establishments, payroll, employment_reported, level``), an Ibis table on
+        ``backend``, or a panel file read by the engine (CSV, Parquet, or a folder of
+        Parquet files, e.g. Hive partitions); a bad file gets the InputError of
         :func:`clusteratlas.sources.files.read_panel`.
     definitions:
         A DataFrame (``industry, cluster, cluster_type`` and optionally ``cluster_name,
@@ -177,8 +333,15 @@ def map_panel(
     benchmark:
         ``None`` (sum of the regions), a DataFrame or a benchmark file
         (:func:`~clusteratlas.mapping.benchmark.read_benchmark_file`).
+    microdata:
+        ``True``: the panel holds establishment records (``region, industry, year,
+        employment[, establishment_id, payroll]``), aggregated on the engine
+        (:mod:`clusteratlas.mapping.microdata`); ``None`` (default): when it has an
+        ``establishment_id`` column.
     backend:
-        An Ibis backend to run on (default: a fresh in-memory DuckDB).
+        Where to run: an Ibis backend, a SparkSession, an engine name (``"duckdb"``,
+        ``"spark"``), or ``None`` for a fresh backend of ``$CLUSTERATLAS_ENGINE`` (default
+        DuckDB); see :func:`clusteratlas.engine.as_backend`.
     status:
         Called with short progress messages.
 
@@ -189,48 +352,19 @@ def map_panel(
     """
     status = status or _quiet
     thresholds = thresholds or Thresholds()
-    backend = backend or connect()
-    inputs: list[dict] = []
-    defs, info = _definitions(definitions)
-    if info:
-        inputs.append(info)
-    defs_file = info["path"] if info else None
-    table = None
-    if isinstance(panel, pd.DataFrame):
-        check_panel_frame(panel, defs, definitions_file=defs_file, total_industry=total_industry)
-    else:
-        panel_file = str(panel)
-        status(f"reading {panel_file}")
-        table, industries = open_panel_file(panel, backend)
-        if table is None:  # read_panel raises the InputError of a bad file, with its line
-            from clusteratlas.sources.files import read_panel
-
-            panel = read_panel(panel)
-            check_panel_frame(
-                panel,
-                defs,
-                file=panel_file,
-                definitions_file=defs_file,
-                total_industry=total_industry,
-            )
-        else:
-            unknown = unknown_industries(industries, defs, total_industry)
-            if unknown:
-                raise unknown_industry_error(unknown, file=panel_file, definitions_file=defs_file)
-        inputs.append({"role": "panel", "path": panel_file, "sha256": sha256_file(panel_file)})
-    bench, bench_info, bench_file = _benchmark(benchmark)
-    if bench_info:
-        inputs.append(bench_info)
-    options = {
-        "year": year,
-        "lq_base": lq_base,
-        "benchmark": bench_file or ("data frame" if bench is not None else "sum of regions"),
-        "level": level,
-        "total_industry": total_industry,
-    }
-    if table is None:
-        keep = [c for c in panel.columns if not c.endswith("_flag") and c != "flag"]
-        table = ibis.memtable(panel[keep])
+    backend = as_backend(backend)
+    table, defs, bench, bench_file, inputs, options = _prepare(
+        panel,
+        definitions,
+        year=year,
+        lq_base=lq_base,
+        benchmark=benchmark,
+        level=level,
+        total_industry=total_industry,
+        microdata=microdata,
+        backend=backend,
+        status=status,
+    )
     result = _run(table, defs, bench, bench_file, backend, options, thresholds, status)
     result.attrs["provenance"] = _record(inputs, options, thresholds)
     return result

@@ -76,6 +76,13 @@ def _nz(x: ibis.NumericValue) -> ibis.NumericValue:
     return x.nullif(0)
 
 
+def _number(x: ibis.Value) -> ibis.NumericValue:
+    """``x`` as float64 with NaN read as NULL (unknown). DuckDB reads a pandas NaN as NULL,
+    Spark keeps it as NaN, which would poison sums; this makes both engines see NULL."""
+    x = x.cast("float64")
+    return ibis.ifelse(x.isnan(), ibis.null("float64"), x)
+
+
 def _prepare_panel(panel: ibis.Table, level_mode: str) -> tuple[ibis.Table, str | None]:
     cols = set(panel.columns)
     for col in ("region", "industry", "year", "employment"):
@@ -87,10 +94,10 @@ def _prepare_panel(panel: ibis.Table, level_mode: str) -> tuple[ibis.Table, str 
         "year": panel.year.cast("int64"),
     }
     for m in MEASURES:
-        fields[m] = panel[m].cast("float64") if m in cols else ibis.null("float64")
+        fields[m] = _number(panel[m]) if m in cols else ibis.null("float64")
     wage_den = None
     if "employment_reported" in cols:
-        fields["employment_reported"] = panel.employment_reported.cast("float64")
+        fields["employment_reported"] = _number(panel.employment_reported)
         wage_den = "employment_reported"
     if level_mode == "column":
         fields["level"] = panel.level
@@ -122,9 +129,7 @@ def _prepare_definitions(definitions: ibis.Table) -> tuple[ibis.Table, ibis.Tabl
             else ibis.null("string")
         ),
         weight=(
-            definitions.weight.cast("float64").fill_null(1.0)
-            if "weight" in cols
-            else ibis.literal(1.0)
+            _number(definitions.weight).fill_null(1.0) if "weight" in cols else ibis.literal(1.0)
         ),
     )
     meta = defs.group_by("cluster").agg(

@@ -25,7 +25,12 @@ from typing import Any
 
 import ibis
 
-from clusteratlas.engine import with_memory_fallback
+from clusteratlas.engine import (
+    is_parquet_folder,
+    read_csv_text,
+    read_parquet,
+    with_memory_fallback,
+)
 from clusteratlas.mapping.aggregate import MEASURES
 from clusteratlas.sources.files import KEY_COLUMNS, MISSING_MARKERS, panel_format
 
@@ -75,7 +80,7 @@ def _year(col: ibis.Value) -> tuple[ibis.Value, ibis.Value]:
 def _panel(raw: ibis.Table, names: dict[str, str]) -> ibis.Table | None:
     """The typed panel with a ``bad`` flag per row, or None if a column type is unusual."""
     fields: dict[str, Any] = {}
-    bad = ibis.literal(False)
+    bad = raw._unparsed if "_unparsed" in raw.columns else ibis.literal(False)
     for key in ("region", "industry"):
         col = raw[names[key]]
         if not col.type().is_string():
@@ -107,8 +112,9 @@ def open_panel_file(path: str | Path, backend: Any) -> tuple[ibis.Table | None, 
     InputError for a bad file).
     """
     path = Path(path)
-    fmt = panel_format(path)
-    if not path.is_file():
+    folder = is_parquet_folder(path)
+    fmt = "parquet" if folder else panel_format(path)
+    if not (path.is_file() or folder):
         return None, []
     try:
         if fmt == "csv":
@@ -118,16 +124,14 @@ def open_panel_file(path: str | Path, backend: Any) -> tuple[ibis.Table | None, 
             names = {n.lower(): n for n in header}
             if not _usable(names):
                 return None, []
-            raw = backend.read_csv(
-                str(path),
-                header=True,
-                delim=",",
-                all_varchar=True,
-                nullstr=sorted(MISSING_MARKERS),
-                types={names[m]: "DOUBLE" for m in MEASURES if m in names},
+            raw = read_csv_text(
+                backend,
+                path,
+                null_markers=MISSING_MARKERS,
+                numeric=[names[m] for m in MEASURES if m in names],
             )
         else:
-            raw = backend.read_parquet(str(path))
+            raw = read_parquet(backend, path)
             names = {c.strip().lower(): c for c in raw.columns}
             if len(names) != len(raw.columns) or not _usable(names):
                 return None, []

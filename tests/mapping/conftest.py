@@ -1,11 +1,38 @@
-"""Fixtures of the mapping tests."""
+"""Fixtures of the mapping tests.
+
+Every test here runs twice, on DuckDB and on Spark (the ``engine`` fixture is autouse and
+parametrised): ``expr.to_pandas()`` runs on Ibis's default backend and ``connect()`` on
+``$CLUSTERATLAS_ENGINE``, and the fixture sets both. Spark cases carry the ``spark`` marker
+(``-m "not spark"`` leaves them out).
+"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
 
+import ibis
 import pytest
+
+#: Modules whose tests read the DuckDB store: the same on either engine, run once.
+DUCKDB_ONLY = {
+    "test_map_store": "map_store reads the DuckDB store; Spark maps files and frames",
+}
+
+
+@pytest.fixture(autouse=True, params=["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def engine(request, monkeypatch) -> str:
+    """The engine of the test: ``duckdb`` or ``spark``."""
+    if request.param == "duckdb":
+        monkeypatch.setenv("CLUSTERATLAS_ENGINE", "duckdb")
+        return "duckdb"
+    module = request.node.module.__name__.rsplit(".", 1)[-1]
+    if module in DUCKDB_ONLY:
+        pytest.skip(DUCKDB_ONLY[module])
+    backend = request.getfixturevalue("spark_backend")
+    monkeypatch.setenv("CLUSTERATLAS_ENGINE", "spark")
+    monkeypatch.setattr(ibis.options, "default_backend", backend)
+    return "spark"
 
 
 @pytest.fixture()
