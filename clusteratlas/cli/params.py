@@ -1,0 +1,54 @@
+"""The one table from an analytics parameter name to the CLI flag that sets it.
+
+Analytics (mapping, scoreboard, transform, sources) raise
+``InputError(parameter=<their own Python parameter name>)``; :func:`clusteratlas.cli.app.main`
+passes that name through :func:`flag_for` before printing, so a CLI user reads ``--lq-base``
+where a Python user reads ``lq_base``.
+
+The default rule turns ``lq_base`` into ``--lq-base``; :data:`FLAGS` lists only the
+exceptions, where the flag is not the parameter's name. Names that are not Python identifiers
+(``--out``, ``FILE``, a YAML key path such as ``steps.treat``) are printed as they are.
+"""
+
+from __future__ import annotations
+
+#: Python parameter name -> CLI flag, only where the default rule does not give the flag.
+FLAGS: dict[str, str] = {
+    # sources
+    "filters": "--where",
+    "region_system": "--nuts-version",
+    "fmt": "--format",
+    "nuts_version": "--nuts-version",
+    # scoreboard.score()
+    "range_": "--range",
+    "global_": "--global",
+    "output_range": "--range",
+    "pooled": "--global",
+    "groups": "--groups",
+    "n_draws": "--uncertainty",
+    "uncertainty": "--uncertainty",
+    "sensitivity": "--sensitivity",
+    "sensitivity_samples": "--sensitivity",
+    "default_aggregation": "--aggregate",
+    "aggregation": "--aggregate",
+    "power": "--power",
+    "weighting": "--weights",
+    # mapping
+    "scheme_name": "--scheme",
+    "clusters": "--clusters",
+}
+
+
+def flag_for(parameter: str | None) -> str | None:
+    """The CLI flag for an analytics parameter name.
+
+    >>> flag_for("lq_base"), flag_for("filters"), flag_for("--out"), flag_for("FILE")
+    ('--lq-base', '--where', '--out', 'FILE')
+    """
+    if parameter is None:
+        return None
+    if parameter in FLAGS:
+        return FLAGS[parameter]
+    if parameter.isidentifier() and parameter == parameter.lower():
+        return "--" + parameter.strip("_").replace("_", "-")
+    return parameter
