@@ -22,8 +22,8 @@ from clusteratlas.errors import InputError
 from clusteratlas.fileio import write_frame_atomic
 from clusteratlas.sources.cache import Cache
 from clusteratlas.sources.eurostat_api import FORMATS, EurostatAPI, parse_filters
-from clusteratlas.sources.flags import describe_flag
 from clusteratlas.sources.http import HttpClient, RetryPolicy, Timeouts
+from clusteratlas.store.flags import describe_flag
 
 err_console = Console(stderr=True)
 BASE_URL_ENV = "CLUSTERATLAS_EUROSTAT_URL"

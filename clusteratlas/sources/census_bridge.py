@@ -27,7 +27,7 @@ import pandas as pd
 
 from clusteratlas.errors import InputError
 from clusteratlas.paths import shared_data_dir
-from clusteratlas.transform.annotations import annotate, merge_flags, split_flag
+from clusteratlas.store.flags import annotate, merge_flags, split_flag
 
 CONCORDANCE_FILE = "classifications/naics2017_to_naics2012_census.csv"
 

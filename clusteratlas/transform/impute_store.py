@@ -2,7 +2,7 @@
 
 The source flag of every filled cell is kept, and a note is appended:
 ``c|imputed=eco-parent-split:10`` or ``B|imputed=cbp-midpoint:B`` (see
-:mod:`~clusteratlas.transform.annotations`). The provenance row names the original dataset,
+:mod:`~clusteratlas.store.flags`). The provenance row names the original dataset,
 the method and the number of cells filled.
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 
 from clusteratlas.errors import InputError
+from clusteratlas.store.flags import annotate_series
 from clusteratlas.store.schema import OBSERVATION_COLUMNS
-from clusteratlas.transform.annotations import annotate_series
 from clusteratlas.transform.suppressed import METHODS, eurostat_nace_parents, impute_frame
 
 KEYS = ["region", "year", "measure", "dims"]

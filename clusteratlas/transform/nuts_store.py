@@ -5,7 +5,7 @@
 dataset (or replaces the old one) in **one transaction**, with a provenance row that names the
 original dataset, the change tables used and a summary of the change report. Notes on changed
 values are appended to ``flag`` (``'e|nuts=merge:NO021+NO022'``, see
-:mod:`~clusteratlas.transform.annotations`).
+:mod:`~clusteratlas.store.flags`).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 import pandas as pd
 
 from clusteratlas.errors import InputError
+from clusteratlas.store.flags import annotate_series
 from clusteratlas.store.schema import OBSERVATION_COLUMNS
-from clusteratlas.transform.annotations import annotate_series
 from clusteratlas.transform.nuts_changes import (
     ChangeTable,
     describe,

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from clusteratlas.errors import InputError
-from clusteratlas.transform.annotations import merge_flags
+from clusteratlas.store.flags import merge_flags
 from clusteratlas.transform.nuts_changes import EXACT, ChangeTable
 from clusteratlas.transform.nuts_codes import nuts_level, parent_code
 

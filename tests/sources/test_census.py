@@ -24,7 +24,7 @@ from clusteratlas.sources.cache import Cache
 from clusteratlas.sources.census import ATTRIBUTION, file_url, load_census
 from clusteratlas.sources.census_parse import normalise_naics, parse_cbp_api, parse_cbp_file
 from clusteratlas.sources.http import HttpClient, RetryPolicy, Timeouts
-from clusteratlas.transform.annotations import split_flag
+from clusteratlas.store.flags import split_flag
 from clusteratlas.transform.suppressed import impute_cbp
 
 ST16 = """fipstate,naics,lfo,empflag,emp_nf,emp,qp1_nf,qp1,ap_nf,ap,est,n1_4
