@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-
 # CI machines are small and shared: no per-example deadline, so that property tests fail on
 # wrong answers, never on a slow moment. HYPOTHESIS_PROFILE=thorough explores more examples.
 settings.register_profile(

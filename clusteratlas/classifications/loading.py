@@ -168,7 +168,6 @@ def hierarchy_from_store(store: Any, classification: str) -> Any:
     """The :class:`~clusteratlas.classifications.hierarchy.Hierarchy` of a classification
     loaded into ``store`` (``None`` if the store does not hold it)."""
     from clusteratlas.classifications.hierarchy import Hierarchy
-
     from clusteratlas.store.queries import industries
 
     frame = industries(store, classification)
