@@ -133,7 +133,7 @@ def register_fetch(group: typer.Typer) -> None:
             "paths (/programs-surveys/...), e.g. a mirror or test server.",
         ),
         concordance: Path | None = typer.Option(
-            None, "--concordance", help="NAICS 2017 -> 2012 concordance CSV (default: shared data)."
+            None, "--concordance", help="NAICS 2017 -> 2012 concordance CSV (default: packaged)."
         ),
         store: Path | None = StoreOption,
         cache: Path | None = CacheOption,

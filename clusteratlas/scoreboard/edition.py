@@ -167,7 +167,7 @@ def build_open_data_edition(
             {"code": "FC1.1", "name": "Cluster ecosystem", "indicators": [CLUSTER_INDICATOR]}
         ]
 
-    ctx = NutsContext.load(base)
+    ctx = NutsContext.load()  # NUTS code lists and change tables: the packaged ones
     rows, reports, info, missing = [], [], [], set()
     for _, _, ind in _indicator_nodes(fwd):
         src = ind["source"]
