@@ -57,6 +57,59 @@ class LqBase(StrEnum):
     traded = "traded"
 
 
+class ImputeChoice(StrEnum):
+    """``scoreboard --impute`` (= ``scoreboard.api.ImputeMethod``)."""
+
+    none = "none"
+    mean = "mean"
+    median = "median"
+    group_mean = "group-mean"
+    group_median = "group-median"
+    panel_last = "panel-last"
+    panel_linear = "panel-linear"
+
+
+class TreatChoice(StrEnum):
+    """``scoreboard --treat``: none, COINr (winsorise, else log), RIS (cap ±3 SD, power)."""
+
+    none = "none"
+    coinr = "coinr"
+    ris = "ris"
+
+
+class NormaliseChoice(StrEnum):
+    """``scoreboard --normalise`` (= ``scoreboard.api.NormaliseMethod``)."""
+
+    minmax = "minmax"
+    zscore = "zscore"
+    rank = "rank"
+    prank = "prank"
+    borda = "borda"
+    fracmax = "fracmax"
+    dist2max = "dist2max"
+    dist2ref = "dist2ref"
+    dist2target = "dist2target"
+    goalposts = "goalposts"
+    none = "none"
+
+
+class WeightsChoice(StrEnum):
+    """``scoreboard --weights``: as given, or correlation-balanced."""
+
+    given = "given"
+    balanced = "balanced"
+
+
+class AggregateChoice(StrEnum):
+    """``scoreboard --aggregate`` (``generalised`` takes ``--power``)."""
+
+    arithmetic = "arithmetic"
+    geometric = "geometric"
+    harmonic = "harmonic"
+    generalised = "generalised"
+    copeland = "copeland"
+
+
 _NUTS_TOKEN = re.compile(r"(?i)nuts[-_ ]?(\d{4})")
 
 

@@ -157,7 +157,7 @@ class Pipeline:
         if self.years is not None:
             absent = sorted(set(self.years) - set(grid.get_level_values("year")))
             if absent:
-                raise InputError(f"year(s) {absent} not in the data", parameter="--year")
+                raise InputError(f"year(s) {absent} not in the data", parameter="year")
         scored_years = self.years or sorted(set(grid.get_level_values("year")))
 
         # screen
@@ -263,7 +263,7 @@ class Pipeline:
                 _years(normalised, scored_years), fw, ag["method"], float(ag["min_share"])
             )
         elif P["weight"]["method"] != "given":
-            raise InputError("weight method must be 'given' or 'balanced'", parameter="weight")
+            raise InputError("weight method must be 'given' or 'balanced'", parameter="weights")
         eff = effective_weights(fw)
         log.append(
             _entry(

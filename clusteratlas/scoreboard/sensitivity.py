@@ -53,7 +53,7 @@ def run_sensitivity(
     )
     if not factors:
         raise InputError(
-            "nothing varies: give alternatives or weight noise", parameter="--uncertainty"
+            "nothing varies: give alternatives or weight noise", parameter="sensitivity"
         )
     rng = np.random.default_rng(seed)
     M, D = len(prep.nodes), len(CHOICES)
