@@ -69,10 +69,12 @@ def eu_nace2_path() -> Path:
 
 
 def _from_store(store: Any, name: str) -> pd.DataFrame | None:
-    frame = store.query(
-        "SELECT industry, cluster, cluster_name, cluster_type, weight, classification "
-        "FROM schemes WHERE scheme = ? ORDER BY cluster, industry",
-        [name],
+    from clusteratlas.store.queries import scheme_rows
+
+    frame = scheme_rows(
+        store,
+        name,
+        ["industry", "cluster", "cluster_name", "cluster_type", "weight", "classification"],
     )
     if frame.empty:
         return None

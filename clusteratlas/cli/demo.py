@@ -56,10 +56,11 @@ class _Steps:
 def _ensure_scheme(store: Any) -> pd.DataFrame:
     """The eu-nace2 scheme, loaded into the store unless the same rows are there already."""
     from clusteratlas.classifications.schemes import get_scheme, load_scheme_into_store
+    from clusteratlas.store.queries import scheme_rows
 
     scheme = get_scheme(SCHEME)
     cols = ["industry", "cluster", "cluster_type", "weight"]
-    held = store.query(f"SELECT {', '.join(cols)} FROM schemes WHERE scheme = ?", [SCHEME])
+    held = scheme_rows(store, SCHEME, cols)
     mine = scheme[cols].astype({"weight": float}).sort_values(cols).reset_index(drop=True)
     held = held.astype({"weight": float}).sort_values(cols).reset_index(drop=True)
     if not mine.astype(str).equals(held.astype(str)):

@@ -84,9 +84,9 @@ def register(app: typer.Typer) -> None:
         dataset: str | None = typer.Option(None, "--dataset", help="Stored dataset."),
     ) -> None:
         """Which NUTS version (2013, 2016, 2021, 2024) are the region codes written in?"""
+        from clusteratlas.classifications.nuts_codes import code_lists
+        from clusteratlas.classifications.nuts_detect import detect_version
         from clusteratlas.store import Store
-        from clusteratlas.transform.nuts_codes import code_lists
-        from clusteratlas.transform.nuts_detect import detect_version
         from clusteratlas.transform.nuts_store import detect_dataset
 
         if file is not None:

@@ -30,10 +30,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clusteratlas.classifications.nuts_codes import shared_code_lists
 from clusteratlas.errors import InputError
 from clusteratlas.sources.eurostat_tsv import read_eurostat_tsv
 from clusteratlas.transform.nuts_changes import ChangeTable, find_path
-from clusteratlas.transform.nuts_codes import shared_code_lists
 from clusteratlas.transform.nuts_store import available_tables
 from clusteratlas.transform.nuts_versions import convert_frame
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -239,13 +238,7 @@ def load_gisco(
             notes=f"NUTS {spec.year} code list from GISCO {spec.name} ({counts}); "
             f"geometry file cached ({spec.scale}, EPSG:{spec.epsg})",
         )
-        view = f"_gisco_{uuid.uuid4().hex[:8]}"
-        con.register(view, frame)
-        try:
-            cols = ", ".join(REGION_COLUMNS)
-            con.execute(f"INSERT OR REPLACE INTO regions ({cols}) SELECT {cols} FROM {view}")
-        finally:
-            con.unregister(view)
+        store.insert_frame(con, "regions", frame, REGION_COLUMNS, replace=True)
     return GiscoLoad(
         spec,
         got.entry.full_url,

@@ -34,6 +34,7 @@ from clusteratlas.sources.files import (
     read_source_bytes,
     record_shape,
 )
+from clusteratlas.store.queries import delete_dataset, industry_codes
 
 __all__ = [  # the Eurostat mapping is re-exported: callers load fetched tables through here
     "CLASSIFICATIONS",
@@ -353,8 +354,7 @@ def ingest_files(
         raise InputError("no files given", parameter="FILE")
 
     def known(cls: str) -> frozenset[str]:
-        rows = store.query("SELECT code FROM industries WHERE classification = ?", [cls])
-        return frozenset(rows["code"].astype(str))
+        return industry_codes(store, cls)
 
     done: list[PreparedFile] = []
     seen: dict[str, pd.DataFrame] = {}
@@ -392,7 +392,7 @@ def _load(store, con, prepared: PreparedFile, seen: dict[str, pd.DataFrame]) -> 
             )
         seen[prepared.dataset] = pd.concat([earlier, obs[key].assign(file=prepared.path.name)])
     else:
-        con.execute("DELETE FROM observations WHERE dataset = ?", [prepared.dataset])
+        delete_dataset(con, prepared.dataset)
         seen[prepared.dataset] = obs[key].assign(file=prepared.path.name)
     load_id = store.new_load(con, **prepared.provenance)
     frame = obs.assign(load_id=load_id)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from clusteratlas.errors import InputError
 from clusteratlas.store.flags import annotate_series
+from clusteratlas.store.queries import dataset_observations
 from clusteratlas.store.schema import OBSERVATION_COLUMNS
 from clusteratlas.transform.suppressed import METHODS, eurostat_nace_parents, impute_frame
 
@@ -87,7 +88,7 @@ def impute_dataset(
         raise InputError(
             f"unknown method {method!r} (expected {', '.join(METHODS)})", parameter="--method"
         )
-    df = store.query("SELECT * FROM observations WHERE dataset = ?", [dataset])
+    df = dataset_observations(store, dataset)
     if df.empty:
         known = ", ".join(store.datasets()["dataset"].tolist()) or "none"
         raise InputError(

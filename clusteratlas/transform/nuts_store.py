@@ -17,8 +17,11 @@ from typing import Any
 
 import pandas as pd
 
+from clusteratlas.classifications.nuts_codes import code_lists
+from clusteratlas.classifications.nuts_detect import VersionGuess, detect_version
 from clusteratlas.errors import InputError
 from clusteratlas.store.flags import annotate_series
+from clusteratlas.store.queries import dataset_observations, dataset_regions
 from clusteratlas.store.schema import OBSERVATION_COLUMNS
 from clusteratlas.transform.nuts_changes import (
     ChangeTable,
@@ -26,8 +29,6 @@ from clusteratlas.transform.nuts_changes import (
     find_path,
     read_change_tables,
 )
-from clusteratlas.transform.nuts_codes import code_lists
-from clusteratlas.transform.nuts_detect import VersionGuess, detect_version
 from clusteratlas.transform.nuts_official import official_change_table
 from clusteratlas.transform.nuts_versions import (
     ADDITIVE_MEASURES,
@@ -54,7 +55,7 @@ def available_tables(
 
 
 def _observations(store: Any, dataset: str) -> pd.DataFrame:
-    df = store.query("SELECT * FROM observations WHERE dataset = ?", [dataset])
+    df = dataset_observations(store, dataset)
     if df.empty:
         known = ", ".join(store.datasets()["dataset"].tolist()) or "none"
         raise InputError(
@@ -65,9 +66,7 @@ def _observations(store: Any, dataset: str) -> pd.DataFrame:
 
 def detect_dataset(store: Any, dataset: str, data_dir: Path | None = None) -> VersionGuess:
     """Detect the NUTS version of a stored dataset's region codes."""
-    codes = store.query("SELECT DISTINCT region FROM observations WHERE dataset = ?", [dataset])[
-        "region"
-    ]
+    codes = dataset_regions(store, dataset)
     if codes.empty:
         _observations(store, dataset)
     return detect_version(codes, code_lists(store, data_dir))

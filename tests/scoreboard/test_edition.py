@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from clusteratlas.classifications.nuts_codes import shared_code_lists
 from clusteratlas.cli.app import main
 from clusteratlas.scoreboard import reading, score
 from clusteratlas.scoreboard import results as rs
@@ -17,7 +18,6 @@ from clusteratlas.scoreboard.edition import (
     STRUCTURE_WEIGHTS,
     build_open_data_edition,
 )
-from clusteratlas.transform.nuts_codes import shared_code_lists
 
 NOT_COVERED = {"IC4", "IC6", "IC7", "IC8", "FC1", "FC3", "FC4", "FC6"}
 

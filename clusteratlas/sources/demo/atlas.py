@@ -36,6 +36,7 @@ from clusteratlas.sources.demo.store_frames import (
     regions_frame,
 )
 from clusteratlas.store import Store
+from clusteratlas.store.queries import delete_dataset, delete_regions
 from clusteratlas.store.schema import REGION_COLUMNS
 
 GEOJSON_NAME = f"{DATASET}-regions.geojson"
@@ -170,9 +171,8 @@ def load_demo(store: Store, data: DemoData, location: str | None = None) -> str:
         "employment and payroll confidential (flag c) where fewer than 3 establishments"
     )
     with store.transaction() as con:
-        con.execute("DELETE FROM observations WHERE dataset = ?", [DATASET])
-        con.execute("DELETE FROM provenance WHERE dataset = ?", [DATASET])
-        con.execute("DELETE FROM regions WHERE system = ?", [REGION_SYSTEM])
+        delete_dataset(con, DATASET, provenance=True)
+        delete_regions(con, REGION_SYSTEM)
         store.insert_frame(con, "regions", regions, REGION_COLUMNS)
         load_id = store.new_load(
             con,

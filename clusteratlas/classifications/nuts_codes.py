@@ -1,8 +1,22 @@
-"""NUTS code lists per version, as plain sets of codes (for version detection and conversion).
+"""NUTS code rules (the one place that says what a NUTS code is) and code lists per version.
 
 A NUTS code is two letters (the country) followed by one character per level: ``DE`` (level 0),
 ``DE1`` (1), ``DE11`` (2), ``DE111`` (3). A code's parent is the code minus its last character.
 Extra-Regio units (``DEZ``, ``DEZZ``, ``DEZZZ``) exist in every version for every country.
+
+Codes that have the shape but are **not** NUTS codes, so :func:`nuts_level` is ``None``:
+
+* Eurostat aggregates: anything starting ``EU`` or ``EA`` (``EU28``, ``EU27_2020``, ``EA19``;
+  neither is an ISO country prefix) and ``EFTA``, ``EEA``, ``EEA28``...;
+* the "not regionalised" pseudo-regions ``xxX``, ``xxXX``, ``xxXXX`` of older tables (``ATXX``:
+  values that could not be assigned to a region of Austria). They are no territorial unit, so
+  they must not be ranked against regions or summed into a level's benchmark.
+
+The official NUTS 2016, 2021 and 2024 lists in shared data contain none of these codes and
+their Extra-Regio units are exactly the ``xxZ…`` codes (checked by the tests). The mapping's
+region levels (:mod:`clusteratlas.mapping.levels`) use these rules, as Ibis expressions built
+from the same patterns (:data:`NUTS_CODE_PATTERN`, :data:`AGGREGATE_PATTERN`,
+:data:`NOT_REGIONALISED_PATTERN`).
 
 Where the lists come from
 -------------------------
@@ -32,6 +46,7 @@ nama_10r_2gdp, 2017 snapshots): every 2013-only code occurs there and no 2016-on
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -40,13 +55,23 @@ from pathlib import Path
 from typing import Any
 
 from clusteratlas.errors import InputError
-from clusteratlas.paths import shared_data_dir
+from clusteratlas.store.queries import region_codes
 
 NUTS_VERSIONS: tuple[str, ...] = ("2013", "2016", "2021", "2024")
 
-_NUTS_CODE = re.compile(r"^[A-Z]{2}[0-9A-Z]{0,3}$")
-_EXTRA_REGIO = re.compile(r"^[A-Z]{2}Z{1,3}$")
-_NOT_REGIONALISED = re.compile(r"^[A-Z]{2}X{1,3}$")
+#: The shape of a NUTS code: two capital letters, then up to three letters or digits.
+NUTS_CODE_PATTERN = r"^[A-Z]{2}[0-9A-Z]{0,3}$"
+#: Eurostat aggregates of that shape (EU…, EA…, EFTA, EEA…): not NUTS codes.
+AGGREGATE_PATTERN = r"^(?:EU|EA|EFTA$|EEA[0-9]*$)"
+#: Eurostat's "not regionalised" pseudo-regions (``ATX``, ``ATXX``, ``ATXXX``): not NUTS codes.
+NOT_REGIONALISED_PATTERN = r"^[A-Z]{2}X{1,3}$"
+#: Extra-Regio units (``DEZ``, ``DEZZ``, ``DEZZZ``): NUTS codes without a territory.
+EXTRA_REGIO_PATTERN = r"^[A-Z]{2}Z{1,3}$"
+
+_NUTS_CODE = re.compile(NUTS_CODE_PATTERN)
+_AGGREGATE = re.compile(AGGREGATE_PATTERN)
+_EXTRA_REGIO = re.compile(EXTRA_REGIO_PATTERN)
+_NOT_REGIONALISED = re.compile(NOT_REGIONALISED_PATTERN)
 
 _FR2013 = (
     "FR2 FR21 FR22 FR23 FR24 FR25 FR26 FR3 FR30 FR4 FR41 FR42 FR43 FR5 FR51 FR52 FR53 "
@@ -71,15 +96,18 @@ NUTS2016_NEW: frozenset[str] = frozenset(
 
 
 def is_nuts_code(code: str) -> bool:
-    """True if ``code`` has the shape of a NUTS code (2 letters + up to 3 characters).
+    """True if ``code`` is a NUTS code: the shape (2 letters + up to 3 characters), but not a
+    Eurostat aggregate (``EU28``, ``EA19``, ``EFTA``, ``EEA``) nor a "not regionalised"
+    pseudo-region (``ATXX``).
 
-    Eurostat's ``xxX``/``xxXX``/``xxXXX`` pseudo-regions of older tables (values that could
-    not be assigned to a region) are not NUTS codes.
-
-    >>> is_nuts_code("DE11"), is_nuts_code("EU27_2020"), is_nuts_code("ATXX")
-    (True, False, False)
+    >>> [is_nuts_code(c) for c in ("DE11", "DEZZ", "EU27_2020", "EU28", "EFTA", "ATXX")]
+    [True, True, False, False, False, False]
     """
-    return bool(_NUTS_CODE.match(code)) and not _NOT_REGIONALISED.match(code)
+    return (
+        bool(_NUTS_CODE.match(code))
+        and not _AGGREGATE.match(code)
+        and not _NOT_REGIONALISED.match(code)
+    )
 
 
 def is_extra_regio(code: str) -> bool:
@@ -88,10 +116,13 @@ def is_extra_regio(code: str) -> bool:
 
 
 def nuts_level(code: str) -> int | None:
-    """The NUTS level of a code (0–3) from its length, or ``None`` if it is not NUTS-shaped.
+    """The NUTS level of a code (0–3) from its length, or ``None`` if it is not a NUTS code
+    (see :func:`is_nuts_code`; the module docstring says why aggregates and ``xxXX`` are not).
 
     >>> nuts_level("DE"), nuts_level("DE1"), nuts_level("DE11"), nuts_level("DE111")
     (0, 1, 2, 3)
+    >>> [nuts_level(c) for c in ("EU28", "EA19", "EFTA", "ATXX", "06075", "DEZZ")]
+    [None, None, None, None, None, 2]
     """
     return len(code) - 2 if is_nuts_code(code) else None
 
@@ -170,8 +201,10 @@ def _clean(codes: Iterable[Any]) -> set[str]:
 
 @lru_cache(maxsize=16)
 def _csv_column(path: str, column: str) -> frozenset[str]:
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        return frozenset(_clean(row.get(column) for row in csv.DictReader(fh)))
+    from clusteratlas.classifications._io import read_text  # gunzips .gz files
+
+    rows = csv.DictReader(io.StringIO(read_text(path), newline=""))
+    return frozenset(_clean(row.get(column) for row in rows))
 
 
 @lru_cache(maxsize=8)
@@ -187,24 +220,42 @@ def _loaded(version: str, folder: str) -> tuple[frozenset[str], str]:
 
 
 def shared_code_lists(data_dir: Path | None = None) -> dict[str, CodeList]:
-    """Code lists built from the real snapshots in ``shared/data/nuts`` (those present).
+    """Code lists of NUTS 2013-2024: those shipped with the package, or, given ``data_dir``,
+    those built from the official files in ``data_dir/nuts`` (those present).
 
-    The files are read with :func:`clusteratlas.classifications.nuts.load_nuts`; the 2016
-    list is completed with the ``code_2016`` column of Eurostat's 2016→2021 change sheet
-    (which adds the Extra-Regio units the GISCO geometries lack).
+    The files are read with :func:`clusteratlas.classifications.nuts.load_nuts` (packaged:
+    :func:`clusteratlas.classifications.reference.nuts_regions`); the 2016 and 2021 lists
+    are completed with the ``code_2016``/``code_2021`` columns of Eurostat's 2016→2021
+    change sheet (which adds the Extra-Regio units the GISCO geometries lack).
     """
-    base = data_dir if data_dir is not None else shared_data_dir()
-    if base is None:
-        return {}
-    nuts = Path(base) / "nuts"
+    if data_dir is None:
+        return dict(_packaged_code_lists())
+    nuts = Path(data_dir) / "nuts"
     if not nuts.is_dir():
         return {}
+    changes = nuts / "NUTS_changes_2016_2021_detailed.csv"
+    loaded = {v: _loaded(v, str(nuts)) for v in ("2016", "2021", "2024")}
+    return _assemble(loaded, changes if changes.exists() else None)
+
+
+@lru_cache(maxsize=1)
+def _packaged_code_lists() -> dict[str, CodeList]:
+    from clusteratlas.classifications import reference
+
+    loaded = {
+        v: (frozenset(_clean(reference.nuts_regions(v)["code"])), f"packaged NUTS{v} list")
+        for v in reference.NUTS_VERSIONS
+    }
+    return _assemble(loaded, reference.reference_file("NUTS_CHANGES_2016_2021"))
+
+
+def _assemble(
+    loaded: dict[str, tuple[frozenset[str], str]], changes: Path | None
+) -> dict[str, CodeList]:
     lists: dict[str, CodeList] = {}
     all_levels = frozenset({0, 1, 2, 3})
-    changes = nuts / "NUTS_changes_2016_2021_detailed.csv"
-    for version in ("2016", "2021", "2024"):
-        codes, source = _loaded(version, str(nuts))
-        if changes.exists() and version in ("2016", "2021"):
+    for version, (codes, source) in loaded.items():
+        if changes is not None and version in ("2016", "2021"):
             codes = codes | _csv_column(str(changes), f"code_{version}")
             source = f"{source}; {changes.name}" if source else changes.name
         if codes:
@@ -222,7 +273,7 @@ def shared_code_lists(data_dir: Path | None = None) -> dict[str, CodeList]:
 
 def store_code_lists(store: Any) -> dict[str, CodeList]:
     """Code lists held in a store's ``regions`` table (``system = 'NUTS'``), by version."""
-    df = store.query("SELECT version, code, level FROM regions WHERE system = 'NUTS'")
+    df = region_codes(store, "NUTS")
     lists: dict[str, CodeList] = {}
     for version, part in df.groupby("version"):
         codes = frozenset(_clean(part["code"]))
