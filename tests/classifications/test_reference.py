@@ -132,3 +132,29 @@ def test_build_script_reproduces_the_packaged_files(shared_data: Path, tmp_path:
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in committed.iterdir())
     for p in out.iterdir():
         assert p.read_bytes() == (committed / p.name).read_bytes(), p.name
+
+
+@pytest.mark.shared
+def test_packaged_nuts_detection_lists_and_changes_equal_the_official(shared_data: Path) -> None:
+    from clusteratlas.classifications.nuts_codes import shared_code_lists
+    from clusteratlas.transform.nuts_official import official_change_table
+
+    packaged, official = shared_code_lists(), shared_code_lists(shared_data)
+    assert list(packaged) == ["2013", "2016", "2021", "2024"] == list(official)
+    for version in packaged:
+        assert packaged[version].codes == official[version].codes, version
+        assert packaged[version].levels == official[version].levels, version
+    mine, theirs = official_change_table(), official_change_table(shared_data)
+    assert mine.changes == theirs.changes and len(mine.changes) > 0
+    assert (mine.from_codes, mine.to_codes) == (theirs.from_codes, theirs.to_codes)
+
+
+def test_nuts_versions_are_detected_from_packaged_lists(monkeypatch) -> None:
+    from clusteratlas.classifications.nuts_codes import code_lists
+    from clusteratlas.classifications.nuts_detect import detect_version
+
+    monkeypatch.delenv("CLUSTERATLAS_SHARED_DATA", raising=False)
+    # FRB0/HU11 are NUTS 2016+ codes; HR04 and NO01 were split by the 2021 amendment
+    # (NUTS2021.xlsx, "Changes detailed NUTS 2016-2021"), so only NUTS 2016 holds them all
+    guess = detect_version(["FRB0", "HU11", "HR04", "NO01", "DE11", "UKC1"], code_lists())
+    assert guess.best in ("2016", "NUTS2016") and not guess.ambiguous
