@@ -35,15 +35,10 @@ from clusteratlas.fileio import sha256_file, write_text_atomic
 from clusteratlas.paths import shared_data_dir
 from clusteratlas.scoreboard import tables
 from clusteratlas.scoreboard.coverage import coverage_report
-from clusteratlas.scoreboard.edition_sources import (
-    NutsContext,
-    latest_within,
-    nuts_areas,
-    read_indicator,
-    to_nuts_version,
-)
 from clusteratlas.scoreboard.framework import Framework, framework_from_dict
 from clusteratlas.scoreboard.tables import ScoreboardData
+from clusteratlas.sources.open_data import nuts_areas, read_indicator
+from clusteratlas.transform.nuts_target import NutsContext, to_nuts_version
 
 FRAMEWORK_FILE = "open_data_edition.yaml"
 BALLATORE = "eu_indicators/ballatore_eurostat_nuts0_nuts2_2007_2018.csv.gz"
@@ -342,3 +337,18 @@ def _structure(
 STRUCTURE_WEIGHTS: dict[str, float] = {"log_gdp_per_head": 1.0, "log_density": 1.0} | {
     f"share_{s}": 0.1 for s in SECTIONS
 }
+
+
+def latest_within(frame: pd.DataFrame, year: int, max_age: int) -> pd.DataFrame:
+    """Per region the latest value of a year in ``[year - max_age, year]``, with that year.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"region": ["A", "A", "B"], "year": [2015, 2017, 2010],
+    ...                   "value": [1.0, 2.0, 3.0]})
+    >>> latest_within(f, 2017, 5).to_dict("records")
+    [{'region': 'A', 'year': 2017, 'value': 2.0}]
+    """
+    f = frame[(frame["year"] <= year) & (frame["year"] >= year - max_age) & frame["value"].notna()]
+    f = f.sort_values(["region", "year"]).drop_duplicates("region", keep="last")
+    return f.reset_index(drop=True)
