@@ -29,8 +29,10 @@ T = TypeVar("T")
 
 
 class NutsVersion(StrEnum):
-    """A NUTS version, written as its year."""
+    """A NUTS version, written as its year (2003 and 2006 for GISCO's older boundaries)."""
 
+    v2003 = "2003"
+    v2006 = "2006"
     v2010 = "2010"
     v2013 = "2013"
     v2016 = "2016"
@@ -209,8 +211,8 @@ FilterAlias = hidden_alias("--filter", [])
 NutsVersionOption = typer.Option(
     None,
     "--nuts-version",
-    help="NUTS version of the region codes (2010, 2013, 2016, 2021, 2024; NUTS2021 also "
-    "accepted). Default: detected from the codes.",
+    help="NUTS version of the region codes (2003 … 2024; NUTS2021 also accepted). "
+    "Default: detected from the codes.",
     case_sensitive=False,
     show_default=False,
 )

@@ -15,6 +15,7 @@ from __future__ import annotations
 #: Python parameter name -> CLI flag, only where the default rule does not give the flag.
 FLAGS: dict[str, str] = {
     # sources
+    "code": "CODE",  # the positional CODE of `fetch eurostat` and `classifications show`
     "filters": "--where",
     "region_system": "--nuts-version",
     "nuts_version": "--nuts-version",
