@@ -21,7 +21,6 @@ from typing import Any, Literal
 import pandas as pd
 
 from clusteratlas.errors import InputError
-from clusteratlas.fileio import write_json_atomic
 from clusteratlas.scoreboard import tables
 from clusteratlas.scoreboard.framework import (
     AGGREGATIONS,
@@ -39,6 +38,7 @@ from clusteratlas.scoreboard.uncertainty import (
     run_uncertainty,
     uncertainty_columns,
 )
+from clusteratlas.store.provenance import write_output
 
 ImputeMethod = Literal[
     "none", "mean", "median", "group-mean", "group-median", "panel-last", "panel-linear"
@@ -148,17 +148,10 @@ class ScoreboardResult:
         return prov
 
     def write(self, out: str | Path) -> Path:
-        """Write the scores CSV and its provenance sidecar, each atomically. Returns the sidecar."""
-        tables.write_csv_atomic(self.scores, out)
-        side = tables.provenance_path(out)
-        prov = self.provenance()
-        prov["output"] = {
-            "path": str(out),
-            "rows": len(self.scores),
-            "columns": list(self.scores.columns),
-        }
-        write_json_atomic(prov, side)
-        return side
+        """Write the scores CSV and its sidecar ``OUT.provenance.json`` (the project's one
+        provenance record, :mod:`clusteratlas.store.provenance`), both atomically. Returns
+        the sidecar."""
+        return write_output(self.scores, out, self.provenance(), float_format="%.10g")
 
 
 def pipeline_params(

@@ -226,6 +226,7 @@ def build_open_data_edition(
             "max_age": max_age,
             "nuts_version": target,
             "files": _file_digests(base, fwd),
+            "clusters": _clusters_input(clusters),
         }
     }
     data = ScoreboardData(
@@ -282,6 +283,15 @@ def _read_cluster_csv(path: str | Path) -> pd.DataFrame:
         raise InputError("needs columns region, year, value", file=p, line=1)
     tmp["value"] = pd.to_numeric(tmp["value"], errors="coerce")
     return tmp
+
+
+def _clusters_input(clusters: str | Path | pd.DataFrame | None) -> dict[str, Any] | None:
+    """How the cluster input is recorded: a file with its sha256, or a data frame's rows."""
+    if clusters is None:
+        return None
+    if isinstance(clusters, pd.DataFrame):
+        return {"kind": "data frame", "rows": len(clusters)}
+    return {"path": str(clusters), "sha256": sha256_file(clusters)}
 
 
 def _file_digests(base: Path, fwd: dict[str, Any]) -> dict[str, str]:

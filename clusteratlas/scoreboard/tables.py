@@ -218,10 +218,13 @@ def write_csv_atomic(frame: pd.DataFrame, path: str | Path) -> None:
 
 
 def provenance_path(out: str | Path) -> Path:
-    """The sidecar of an output file: ``scores.csv`` → ``scores.provenance.json``."""
-    out = Path(out)
-    stem = out.name[: -len(".csv")] if out.name.endswith(".csv") else out.name
-    return out.with_name(stem + ".provenance.json")
+    """The sidecar of an output file: ``scores.csv`` → ``scores.csv.provenance.json`` (the one
+    sidecar name of :mod:`clusteratlas.store.provenance`; earlier releases wrote
+    ``scores.provenance.json``, which :func:`~clusteratlas.store.provenance.read_provenance`
+    still reads)."""
+    from clusteratlas.store.provenance import sidecar_path
+
+    return sidecar_path(out)
 
 
 @dataclass

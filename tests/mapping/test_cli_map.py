@@ -59,7 +59,7 @@ def test_map_files_csv_and_parquet(files, run_cli):
     assert set(roles) == {"panel", "definitions"} and len(roles["panel"]["sha256"]) == 64
     assert record["options"]["lq_base"] == "traded"
     assert record["thresholds"]["star_lq"] == 2.0
-    assert record["rows"] == len(table) == 9
+    assert record["output"]["rows"] == len(table) == 9
     assert "9 cells" in stdout
 
     out = tmp / "result.parquet"

@@ -53,7 +53,7 @@ def test_scoreboard_writes_scores_and_sidecar(example_files, tmp_path, monkeypat
     s = pd.read_csv(out)
     assert list(s.columns) == ["region", "year", "node", "level", "score", "rank"]
     assert len(s) == 3 * 7
-    prov = json.loads((tmp_path / "scores.provenance.json").read_text())
+    prov = json.loads((tmp_path / "scores.csv.provenance.json").read_text())
     assert prov["pipeline"]["params"]["treat"]["winmax"] == 3
     assert prov["output"]["rows"] == 21
 
