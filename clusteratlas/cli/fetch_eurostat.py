@@ -16,16 +16,21 @@ from rich.table import Table
 
 from clusteratlas.cli.common import StoreOption, console, err_console, store_path
 from clusteratlas.cli.options import (
+    CacheOption,
     FilterAlias,
     NutsVersion,
     NutsVersionOption,
+    OfflineOption,
     OutputFormat,
     OutputFormatOption,
+    RefreshOption,
     RegionSystemAlias,
+    RetriesOption,
     WhereOption,
     hidden_alias,
     pick,
     region_system,
+    timeout_option,
     where_filters,
 )
 from clusteratlas.fileio import write_frame_atomic
@@ -52,20 +57,7 @@ BaseUrlOption = typer.Option(
     "or test server serving the same /eurostat/api/dissemination/... paths.",
     show_default=False,
 )
-OfflineOption = typer.Option(
-    False, "--offline", help="Use only the download cache; fail if a table is not cached."
-)
-RefreshOption = typer.Option(
-    False, "--refresh", help="Download again even if the cached copy is current."
-)
-CacheOption = typer.Option(
-    None,
-    "--cache",
-    help="Download cache folder (default: the user cache dir, or $CLUSTERATLAS_CACHE).",
-    show_default=False,
-)
-TimeoutOption = typer.Option(60.0, "--timeout", help="Read timeout in seconds.")
-RetriesOption = typer.Option(5, "--retries", help="Attempts per request (with backoff).")
+TimeoutOption = timeout_option(60.0)
 BackoffOption = typer.Option(
     0.5,
     "--backoff",

@@ -231,6 +231,26 @@ LqBaseOption = typer.Option(
 )
 
 
+CacheOption = typer.Option(
+    None,
+    "--cache",
+    help="Download cache folder (default: the user cache dir, or $CLUSTERATLAS_CACHE).",
+    show_default=False,
+)
+OfflineOption = typer.Option(
+    False, "--offline", help="Use only the download cache; fail if a file is not cached."
+)
+RefreshOption = typer.Option(
+    False, "--refresh", help="Download again even if the cached copy is current."
+)
+RetriesOption = typer.Option(5, "--retries", help="Attempts per request (with backoff).")
+
+
+def timeout_option(seconds: float) -> Any:
+    """``--timeout S``: the read timeout of downloads."""
+    return typer.Option(seconds, "--timeout", help="Read timeout in seconds.")
+
+
 def out_file(help: str = "Output file.", required: bool = False) -> Any:
     """``--out FILE``: always a file."""
     return typer.Option(... if required else None, "--out", help=help, show_default=False)

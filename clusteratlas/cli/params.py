@@ -17,7 +17,7 @@ FLAGS: dict[str, str] = {
     # sources
     "code": "CODE",  # the positional CODE of `fetch eurostat` and `classifications show`
     "filters": "--where",
-    "region_system": "--nuts-version",
+    "fmt": "--input-format",  # ingest_files(fmt=...): the input files' format
     "nuts_version": "--nuts-version",
     # scoreboard.score()
     "range_": "--range",

@@ -54,7 +54,7 @@ def naics_vintage(year: int) -> str:
     if year < 2012:
         raise InputError(
             f"CBP {year} is coded in NAICS 2007 or older; only 2012 and later are supported",
-            parameter="--year",
+            parameter="year",
         )
     return "NAICS2012" if year <= 2016 else "NAICS2017"
 

@@ -208,7 +208,7 @@ def tidy_from_store(
         if dim not in frame.columns or dim in ("value", "flag"):
             raise InputError(
                 f"no dimension {dim!r} in {dataset} (it has {', '.join([*dims, 'time'])})",
-                parameter="--where",
+                parameter="where",
             )
         frame = frame[frame[dim].astype(str).str.upper().isin({c.upper() for c in codes})]
     frame = frame.reset_index(drop=True)

@@ -140,10 +140,10 @@ def _check_choice(value: str | None, allowed: Iterable[str], parameter: str) -> 
 def check_options(
     *, fmt: str = "auto", region_system: str | None = None, classification: str | None = None
 ) -> None:
-    """Check the ``--format``, ``--region-system`` and ``--classification`` values."""
-    _check_choice(fmt, FORMATS, "--format")
-    _check_choice(region_system, REGION_SYSTEMS, "--region-system")
-    _check_choice(classification, CLASSIFICATIONS, "--classification")
+    """Check the ``fmt``, ``region_system`` and ``classification`` values."""
+    _check_choice(fmt, FORMATS, "fmt")
+    _check_choice(region_system, REGION_SYSTEMS, "region_system")
+    _check_choice(classification, CLASSIFICATIONS, "classification")
 
 
 # -- conversion ----------------------------------------------------------------------------
@@ -220,7 +220,7 @@ def prepare_file(
                 f"this table's industries are {cls} (dimension "
                 f"{next(d for d in table.attrs['dimensions'] if d in INDUSTRY_DIMENSIONS)}), "
                 f"not {classification}",
-                parameter="--classification",
+                parameter="classification",
             )
         source, attribution, licence = "eurostat", "Source: Eurostat", EUROSTAT_LICENCE
         notes = (

@@ -232,10 +232,10 @@ def test_faults_and_redacted_errors(census, store, tmp_path):
     assert store.snapshot() == before
     with pytest.raises(InputError) as e2:
         load_census(store, 2010, "state")
-    assert e2.value.parameter == "--year"
+    assert e2.value.parameter == "year"
     with pytest.raises(InputError) as e3:
         load_census(store, 2016, "city")
-    assert e3.value.parameter == "--geo"
+    assert e3.value.parameter == "geo"
 
 
 def test_offline_uses_cache(census, store, tmp_path):

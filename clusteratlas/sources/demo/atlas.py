@@ -68,13 +68,13 @@ class DemoOptions:
 
     def validate(self) -> None:
         if not 2 <= self.years <= MAX_YEARS:
-            raise InputError(f"must be between 2 and {MAX_YEARS}", parameter="--years")
+            raise InputError(f"must be between 2 and {MAX_YEARS}", parameter="years")
         if not MIN_REGIONS <= self.regions <= MAX_REGIONS:
             raise InputError(
-                f"must be between {MIN_REGIONS} and {MAX_REGIONS}", parameter="--regions"
+                f"must be between {MIN_REGIONS} and {MAX_REGIONS}", parameter="regions"
             )
         if self.seed < 0:
-            raise InputError("must be a non-negative integer", parameter="--seed")
+            raise InputError("must be a non-negative integer", parameter="seed")
 
     @property
     def level_counts(self) -> tuple[int, int, int]:
