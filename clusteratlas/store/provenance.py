@@ -185,6 +185,8 @@ def write_output(
     fmt = output_format(path)
     sidecar = sidecar_path(path)
     tmp_out, tmp_side = temp_beside(path), temp_beside(sidecar)
+    frame = frame.copy(deep=False)
+    frame.attrs = {}  # the record goes to the sidecar, not into Parquet's metadata
     try:
         if fmt == "csv":
             frame.to_csv(tmp_out, index=False, float_format=float_format)

@@ -107,6 +107,9 @@ def test_cmp_states_through_map_panel_with_benchmark_file(shared_file, tmp_path)
     out = map_panel(panel, defs, lq_base="traded", benchmark=bench_file)
     assert int(out.strong.sum()) == 512
     record = out.attrs["provenance"]
-    assert record["inputs"][0]["path"] == str(bench_file)
-    assert len(record["inputs"][0]["sha256"]) == 64
+    roles = {i["role"]: i for i in record["inputs"]}
+    assert roles["benchmark"]["path"] == str(bench_file)
+    assert len(roles["benchmark"]["sha256"]) == 64
+    # the panel and definitions were data frames: recorded with their row counts
+    assert roles["panel"] == {"role": "panel", "kind": "data frame", "rows": len(panel)}
     assert np.isclose(record["thresholds"]["strong_lq_quantile"], 0.75)
