@@ -7,7 +7,7 @@
         [--edition open-data [--edition-data DIR] [--edition-out-dir DIR]]
 
 Writes ``scores.csv`` (``region, year, node, level, score, rank`` [+ rank bands]) and
-``scores.provenance.json`` (the pipeline log), both atomically.
+``scores.csv.provenance.json`` (the provenance record with the pipeline log), both atomically.
 """
 
 from __future__ import annotations
