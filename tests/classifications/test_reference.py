@@ -158,3 +158,15 @@ def test_nuts_versions_are_detected_from_packaged_lists(monkeypatch) -> None:
     # (NUTS2021.xlsx, "Changes detailed NUTS 2016-2021"), so only NUTS 2016 holds them all
     guess = detect_version(["FRB0", "HU11", "HR04", "NO01", "DE11", "UKC1"], code_lists())
     assert guess.best in ("2016", "NUTS2016") and not guess.ambiguous
+
+
+def test_fetch_eurostat_detects_nuts_versions_from_packaged_lists(monkeypatch) -> None:
+    import pandas as pd
+
+    from clusteratlas.sources.eurostat_load import detect_region_system
+
+    monkeypatch.delenv("CLUSTERATLAS_SHARED_DATA", raising=False)
+    # the codes of the detection test above, as a Eurostat 'geo' column (no store given)
+    geo = pd.Series(["FRB0", "HU11", "HR04", "NO01", "DE11", "UKC1"])
+    system, note = detect_region_system(None, geo)
+    assert system == "NUTS2016", note
