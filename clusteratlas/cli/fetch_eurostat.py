@@ -33,7 +33,6 @@ from clusteratlas.cli.options import (
     timeout_option,
     where_filters,
 )
-from clusteratlas.fileio import write_frame_atomic
 from clusteratlas.sources.cache import Cache
 from clusteratlas.sources.eurostat_api import parse_filters
 from clusteratlas.sources.eurostat_fetch import open_api
@@ -252,13 +251,24 @@ def register(app: typer.Typer) -> None:
         """The tidy table of a Eurostat dataset: one column per dimension, time, value, flag."""
         from clusteratlas.sources.eurostat_load import tidy_from_store
         from clusteratlas.store import Store
+        from clusteratlas.store.provenance import build_record, store_datasets, write_output
 
         filters = parse_filters(where_filters(where, old_filter))
         with Store(store_path(store), read_only=True) as s:
             frame = tidy_from_store(s, dataset.lower(), filters)
+            datasets = store_datasets(s, dataset.lower()) if out is not None else []
         if out is not None:
-            _write_atomic(frame, out, fmt.value)
-            err_console.print(f"wrote {len(frame):,} rows to {out}")
+            record = build_record(
+                "data show",
+                options={"store": str(store_path(store)), "dataset": dataset.lower(),
+                         "where": filters},
+                datasets=datasets,
+                classifications=[d["classification"] for d in datasets if d.get("classification")],
+                nuts_versions=[d["region_system"] for d in datasets
+                               if str(d.get("region_system") or "").startswith("NUTS")],
+            )  # fmt: skip
+            write_output(frame, out, record, fmt=fmt.value)
+            err_console.print(f"wrote {len(frame):,} rows to {out} (+ .provenance.json)")
             return
         t = Table(title=f"{dataset} ({len(frame):,} rows) — Source: Eurostat")
         for c in frame.columns:
@@ -307,7 +317,3 @@ def register(app: typer.Typer) -> None:
         """Remove cached downloads (of one dataset, or all)."""
         n = Cache(cache).clear(dataset)
         console.print(f"removed {n} cache entr{'y' if n == 1 else 'ies'}")
-
-
-def _write_atomic(frame, out: Path, fmt: str) -> None:
-    write_frame_atomic(frame, out, fmt)

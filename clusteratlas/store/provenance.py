@@ -136,6 +136,14 @@ def build_record(
     }
 
 
+def store_datasets(store: Any, dataset: str) -> list[dict[str, Any]]:
+    """The ``datasets`` items of a stored dataset: its provenance rows (one per load), with
+    missing values as ``None`` and an ``extracted`` date."""
+    rows = store.provenance(dataset)
+    rows = rows.astype(object).where(rows.notna(), None)  # NaT/NaN -> null in JSON
+    return [_dataset(r) for r in rows.drop(columns=["load_id"], errors="ignore").to_dict("records")]
+
+
 def merge_records(base: Mapping[str, Any] | None, extra: Mapping[str, Any] | None) -> dict:
     """``extra`` laid over ``base``; list-valued core keys (inputs, datasets, attribution …)
     are united, so that no input of either is lost."""
@@ -172,9 +180,11 @@ def write_output(
     path: str | Path,
     record: Mapping[str, Any],
     *,
+    fmt: str | None = None,
     float_format: str | None = None,
 ) -> Path:
-    """Write ``frame`` (CSV, Parquet or JSON records by extension) and its sidecar.
+    """Write ``frame`` (CSV, Parquet or JSON records: ``fmt``, else by extension) and its
+    sidecar.
 
     Both are first written under temporary names beside their targets and moved into place
     only when both are complete: a failure leaves neither half-written. The record gets its
@@ -182,7 +192,11 @@ def write_output(
     lacks them, the core keys of :func:`build_record`. Returns the sidecar's path.
     """
     path = Path(path)
-    fmt = output_format(path)
+    if fmt is None:
+        fmt = output_format(path)
+    elif fmt not in FORMATS.values():
+        raise InputError(f"unknown output format {fmt!r} (csv, parquet or json)",
+                         parameter="fmt")  # fmt: skip
     sidecar = sidecar_path(path)
     tmp_out, tmp_side = temp_beside(path), temp_beside(sidecar)
     frame = frame.copy(deep=False)

@@ -114,6 +114,19 @@ def test_data_show_round_trips_exactly(capsys, eurostat_server, paths, lfst_tidy
     pd.testing.assert_frame_equal(a[key], b[key])
     pd.testing.assert_series_equal(a["value"], b["value"])
     assert a["flag"].tolist() == [f if isinstance(f, str) else None for f in b["flag"]]
+    # the file has the project's provenance sidecar, valid against docs/provenance.schema.json
+    import json
+
+    import jsonschema
+
+    from clusteratlas.store.provenance import read_provenance
+
+    record = read_provenance(out_file)
+    schema = Path(__file__).resolve().parents[2] / "docs" / "provenance.schema.json"
+    jsonschema.validate(record, json.loads(schema.read_text(encoding="utf-8")))
+    assert record["datasets"][0]["dataset"] == LFST and record["datasets"][0]["extracted"]
+    assert record["nuts_versions"] == ["2013"] and record["classifications"] == ["NACE_R2"]
+    assert record["attribution"] == ["Source: Eurostat"] and record["output"]["rows"] == len(back)
     # on screen, filtered and truncated with a count
     store = str(paths["store"])
     code, out, _ = run_cli(capsys, "data", "show", LFST, "--store", store, "--where", "geo=AT11",
