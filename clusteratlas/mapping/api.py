@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, Unpack
 
 import ibis
 import pandas as pd
@@ -46,8 +46,39 @@ LqBaseName = Literal["total", "traded"]
 LevelName = Literal["nuts", "none", "column"]
 
 
+class MapOptions(TypedDict, total=False):
+    """The options of the mapping pipeline, shared by :func:`map_panel` and :func:`map_store`.
+
+    Each is a typed keyword of both functions (PEP 692); :func:`map_panel` documents them.
+    """
+
+    year: int | Sequence[int] | None
+    lq_base: LqBaseName
+    benchmark: pd.DataFrame | str | Path | None
+    thresholds: Thresholds | Mapping[str, float] | None
+    level: LevelName | None
+    total_industry: str | None
+    status: Status | None
+
+
 def _quiet(_: str) -> None:
     return None
+
+
+def _options(given: Mapping[str, Any], caller: str) -> dict[str, Any]:
+    """The pipeline options with their defaults, checked and normalised."""
+    unknown = sorted(set(given) - set(MapOptions.__annotations__))
+    if unknown:
+        raise TypeError(f"{caller}() got an unexpected keyword argument {unknown[0]!r}")
+    return {
+        "year": given.get("year"),
+        "lq_base": _choice(given.get("lq_base", "total"), LQ_BASES, "lq_base"),
+        "benchmark": given.get("benchmark"),
+        "thresholds": _thresholds(given.get("thresholds")),
+        "level": _choice(given.get("level"), LEVEL_CHOICES, "level"),
+        "total_industry": given.get("total_industry"),
+        "status": given.get("status") or _quiet,
+    }
 
 
 def _choice(value: Any, allowed: Sequence[str], parameter: str) -> str | None:
@@ -203,14 +234,8 @@ def map_panel(
     panel: pd.DataFrame | str | Path,
     definitions: pd.DataFrame | str | Path,
     *,
-    year: int | Sequence[int] | None = None,
-    lq_base: LqBaseName = "total",
-    benchmark: pd.DataFrame | str | Path | None = None,
-    thresholds: Thresholds | Mapping[str, float] | None = None,
-    level: LevelName | None = None,
-    total_industry: str | None = None,
     backend: Any = None,
-    status: Status | None = None,
+    **options: Unpack[MapOptions],
 ) -> pd.DataFrame:
     """Map clusters of a region × industry × year panel.
 
@@ -272,10 +297,10 @@ def map_panel(
     >>> out.attrs["provenance"]["options"]["lq_universe"]["benchmark_total"]
     'sum of the regions of the same level'
     """
-    status = status or _quiet
-    lq_base = _choice(lq_base, LQ_BASES, "lq_base")
-    level = _choice(level, LEVEL_CHOICES, "level")
-    thresholds = _thresholds(thresholds)
+    opts = _options(options, "map_panel")
+    year, lq_base, benchmark = opts["year"], opts["lq_base"], opts["benchmark"]
+    thresholds, level, total_industry = opts["thresholds"], opts["level"], opts["total_industry"]
+    status = opts["status"]
     backend = backend or connect()
     inputs: list[dict] = []
     defs, info = _definitions(definitions)
@@ -308,7 +333,7 @@ def map_panel(
     bench, bench_info, bench_file = _benchmark(benchmark)
     if bench_info or bench is not None:
         inputs.append(bench_info or input_frame("benchmark", bench))
-    options = {
+    record = {
         "year": year,
         "lq_base": lq_base,
         "benchmark": bench_file or ("data frame" if bench is not None else "sum of regions"),
@@ -319,9 +344,9 @@ def map_panel(
     if table is None:
         keep = [c for c in panel.columns if not c.endswith("_flag") and c != "flag"]
         table = ibis.memtable(panel[keep])
-    result = _run(table, defs, bench, bench_file, backend, options, thresholds, status)
+    result = _run(table, defs, bench, bench_file, backend, record, thresholds, status)
     result.attrs["provenance"] = _record(
-        inputs, options, thresholds, classifications=_classifications(defs)
+        inputs, record, thresholds, classifications=_classifications(defs)
     )
     return result
 
@@ -333,13 +358,7 @@ def map_store(
     dataset: str | None = None,
     where: Mapping[str, str] | Iterable[str] | None = None,
     measures: Mapping[str, Any] | Iterable[str] | None = None,
-    year: int | Sequence[int] | None = None,
-    lq_base: LqBaseName = "total",
-    benchmark: pd.DataFrame | str | Path | None = None,
-    thresholds: Thresholds | Mapping[str, float] | None = None,
-    level: LevelName | None = None,
-    total_industry: str | None = None,
-    status: Status | None = None,
+    **options: Unpack[MapOptions],
 ) -> pd.DataFrame:
     """Map clusters of a scheme held in a store, from the store's observations.
 
@@ -368,26 +387,15 @@ def map_store(
     """
     from clusteratlas.store import Store
 
-    status = status or _quiet
-    lq_base = _choice(lq_base, LQ_BASES, "lq_base")
-    level = _choice(level, LEVEL_CHOICES, "level")
-    thresholds = _thresholds(thresholds)
+    opts = _options(options, "map_store")
     if not isinstance(store, Store):
         with Store(store, read_only=True) as opened:
             return map_store(
-                opened,
-                scheme,
-                dataset=dataset,
-                where=where,
-                measures=measures,
-                year=year,
-                lq_base=lq_base,
-                benchmark=benchmark,
-                thresholds=thresholds,
-                level=level,
-                total_industry=total_industry,
-                status=status,
+                opened, scheme, dataset=dataset, where=where, measures=measures, **opts
             )
+    year, lq_base, benchmark = opts["year"], opts["lq_base"], opts["benchmark"]
+    thresholds, level, total_industry = opts["thresholds"], opts["level"], opts["total_industry"]
+    status = opts["status"]
     status(f"reading scheme {scheme!r} and its observations from the store")
     backend = store.ibis()
     sp = store_panel(
@@ -406,7 +414,7 @@ def map_store(
         elif sp.region_systems and all(s.upper().startswith("NUTS") for s in sp.region_systems):
             level = "nuts"
     bench, bench_info, bench_file = _benchmark(benchmark)
-    options = {
+    record = {
         "store": str(store.path),
         "scheme": scheme,
         "dataset": sp.dataset,
@@ -421,7 +429,7 @@ def map_store(
         "total_industry": total_industry,
         "lq_universe": _universes(lq_base, total_industry, bench, sp.definitions),
     }
-    result = _run(panel, sp.definitions, bench, bench_file, backend, options, thresholds, status)
+    result = _run(panel, sp.definitions, bench, bench_file, backend, record, thresholds, status)
     prov = store.provenance(sp.dataset)
     prov = prov.astype(object).where(prov.notna(), None)  # NaT/NaN -> null in JSON
     datasets = prov.drop(columns=["load_id"], errors="ignore").to_dict(orient="records")
@@ -431,7 +439,7 @@ def map_store(
         inputs.append(input_frame("benchmark", bench))
     result.attrs["provenance"] = _record(
         inputs,
-        options,
+        record,
         thresholds,
         datasets=datasets,
         attribution=attribution,

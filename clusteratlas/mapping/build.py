@@ -276,12 +276,7 @@ def build_cluster_table(
         universe = ibis.literal("total")
     # keep only what later steps need: this table is read twice (cut-offs, then flags)
     t = t.select(
-        "region",
-        "cluster",
-        "year",
-        "employment",
-        "establishments",
-        "payroll",
+        *CLUSTER_COLUMNS[:6],  # region, cluster, year, employment, establishments, payroll
         "level",
         "grp",
         "cluster_type",

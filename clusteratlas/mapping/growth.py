@@ -92,6 +92,20 @@ def shift_share(e0: Any, g_n: Any, g_ns: Any, g_rs: Any) -> tuple[Any, Any, Any]
     return e0 * g_n, e0 * (g_ns - g_n), e0 * (g_rs - g_ns)
 
 
+#: Columns of a cluster table that :func:`trends_table` compares between the two years.
+TRENDS_KEYS = ("region", "cluster")
+TRENDS_VALUES = (
+    "employment",
+    "lq",
+    "region_share",
+    "benchmark_share",
+    "benchmark_employment",
+    "benchmark_universe_employment",
+)
+#: Columns carried from the start year.
+TRENDS_LABELS = ("cluster_name", "cluster_type", "level")
+
+
 def trends_table(cluster_table: ibis.Table, start: int, end: int) -> ibis.Table:
     """Change of each region × cluster between two years of a cluster table, as Ibis.
 
@@ -122,22 +136,11 @@ def trends_table(cluster_table: ibis.Table, start: int, end: int) -> ibis.Table:
             parameter="start" if not isinstance(start, int) or start >= end else "end",
         )
     t = cluster_table
-    cols = [
-        "region",
-        "cluster",
-        "employment",
-        "lq",
-        "region_share",
-        "benchmark_share",
-        "benchmark_employment",
-        "benchmark_universe_employment",
-    ]
+    cols = list(TRENDS_KEYS + TRENDS_VALUES)
     a = t.filter(t.year == start).select(
         *cols[:2],
+        *TRENDS_LABELS,
         **{f"{c}_0": t[c] for c in cols[2:]},
-        cluster_name=t.cluster_name,
-        cluster_type=t.cluster_type,
-        level=t.level,
     )
     b = t.filter(t.year == end).select(*cols[:2], **{f"{c}_1": t[c] for c in cols[2:]})
     j = a.join(b, ["region", "cluster"])

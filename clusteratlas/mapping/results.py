@@ -20,25 +20,12 @@ import pandas as pd
 
 from clusteratlas.engine import connect
 from clusteratlas.errors import InputError
-from clusteratlas.mapping.growth import trends_table
+from clusteratlas.mapping.growth import TRENDS_KEYS, TRENDS_LABELS, TRENDS_VALUES, trends_table
 from clusteratlas.mapping.strength import region_cluster_strength
 
 #: Columns of a cluster table that the summaries read.
 STRENGTH_NEEDS = ("region", "year", "level", "cluster_type", "employment", "strong", "strong10")
-TRENDS_NEEDS = (
-    "region",
-    "cluster",
-    "year",
-    "employment",
-    "lq",
-    "region_share",
-    "benchmark_share",
-    "benchmark_employment",
-    "benchmark_universe_employment",
-    "cluster_name",
-    "cluster_type",
-    "level",
-)
+TRENDS_NEEDS = (*TRENDS_KEYS, "year", *TRENDS_VALUES, *TRENDS_LABELS)
 
 
 def _table(result: pd.DataFrame, needs: tuple[str, ...]) -> ibis.Table:

@@ -181,3 +181,8 @@ def test_trends_by_hand():
 def test_public_names():
     for name in ("map_panel", "map_store", "cluster_strength", "trends"):
         assert callable(getattr(mapping, name)) and name in mapping.__all__
+
+
+def test_unknown_keyword_is_a_type_error():
+    with pytest.raises(TypeError, match="'lq_bsae'"):
+        map_panel(panel(), DEFS, lq_bsae="traded")
