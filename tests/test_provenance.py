@@ -251,3 +251,31 @@ def test_open_data_edition_sidecar_validates_and_regenerates(shared_data, tmp_pa
     with pytest.raises(InputError, match="data folder is gone"):
         regenerate(side)
     shutil.rmtree(tmp_path / "gone", ignore_errors=True)
+
+
+@pytest.mark.shared
+def test_nuts_convert_and_changes_sidecars_validate(shared_file, tmp_path):
+    from typer.testing import CliRunner
+
+    from clusteratlas.cli.app import app
+
+    src = shared_file("eu_indicators/ballatore_eurostat_nuts0_nuts2_2007_2018.csv.gz")
+    df = pd.read_csv(src).drop(columns=["nuts_name", "nuts_level"])
+    path = tmp_path / "in.csv"
+    df[df["geo"].str.startswith(("HR", "NO"))].to_csv(path, index=False)
+    out, report, changes = tmp_path / "out.csv", tmp_path / "report.csv", tmp_path / "ch.csv"
+    runner = CliRunner()
+    r = runner.invoke(app, ["nuts", "convert", str(path), "--from", "2016", "--to", "2021",
+                            "--out", str(out), "--report", str(report),
+                            "--measure-column", "variable"])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["nuts", "changes", "--from", "2016", "--to", "2021", "--out",
+                            str(changes)])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    for p in (out, report, changes):
+        record = valid(read_provenance(p))
+        assert record["nuts_versions"] == ["2016", "2021"], p
+        # the packaged Eurostat change table is named with its source and licence
+        assert record["datasets"][0]["dataset"] == "reference:NUTS_CHANGES_2016_2021", p
+        assert record["attribution"] == ["Source: Eurostat, NUTS 2021 amendments"], p
+    assert {i["role"] for i in read_provenance(out)["inputs"]} == {"data"}
