@@ -108,8 +108,8 @@ def register(app: typer.Typer) -> None:
         dataset: str | None = typer.Option(None, "--dataset", help="Stored dataset."),
     ) -> None:
         """Which NUTS version (2013, 2016, 2021, 2024) are the region codes written in?"""
-        from clusteratlas.classifications.nuts_codes import code_lists
         from clusteratlas.classifications.nuts_detect import detect_version
+        from clusteratlas.classifications.nuts_lists import code_lists
         from clusteratlas.store import Store
         from clusteratlas.transform.nuts_store import detect_dataset
 
@@ -131,8 +131,10 @@ def register(app: typer.Typer) -> None:
     @group.command("convert")
     def convert(
         file: Path | None = FileArg,
-        to: str = typer.Option(..., "--to", help="Target NUTS version, e.g. 2021."),
-        from_: str | None = typer.Option(None, "--from", help="Source version (default: detect)."),
+        to: NutsVersion = typer.Option(..., "--to", help="Target NUTS version, e.g. 2021."),
+        from_: NutsVersion | None = typer.Option(
+            None, "--from", help="Source NUTS version (default: detected)."
+        ),
         store: Path | None = StoreOption,
         dataset: str | None = typer.Option(None, "--dataset", help="Stored dataset to convert."),
         new_dataset: str | None = typer.Option(
@@ -155,6 +157,7 @@ def register(app: typer.Typer) -> None:
         measure_column: str = typer.Option("measure", "--measure-column"),
     ) -> None:
         """Convert observations to another NUTS version, with a change report."""
+        to, from_ = to.value, from_.value if from_ is not None else None  # type: ignore[assignment]
         from clusteratlas.transform.nuts_store import available_tables
         from clusteratlas.transform.nuts_versions import ADDITIVE_MEASURES
 
@@ -231,12 +234,13 @@ def register(app: typer.Typer) -> None:
 
     @group.command("changes")
     def changes_cmd(
-        from_: str = typer.Option(..., "--from", help="From version, e.g. 2016."),
-        to: str = typer.Option(..., "--to", help="To version, e.g. 2021."),
+        from_: NutsVersion = typer.Option(..., "--from", help="From NUTS version, e.g. 2016."),
+        to: NutsVersion = typer.Option(..., "--to", help="To NUTS version, e.g. 2021."),
         changes: list[Path] | None = typer.Option(None, "--changes", help="Extra change tables."),
         out: Path | None = typer.Option(None, "--out", help="Write the table(s) as CSV."),
     ) -> None:
         """Show (or export) the change table(s) between two NUTS versions."""
+        from_, to = from_.value, to.value  # type: ignore[assignment]
         from clusteratlas.transform.nuts_changes import describe, find_path
         from clusteratlas.transform.nuts_store import available_tables
 
