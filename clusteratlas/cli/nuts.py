@@ -108,8 +108,8 @@ def register(app: typer.Typer) -> None:
         dataset: str | None = typer.Option(None, "--dataset", help="Stored dataset."),
     ) -> None:
         """Which NUTS version (2013, 2016, 2021, 2024) are the region codes written in?"""
-        from clusteratlas.classifications.nuts_codes import code_lists
         from clusteratlas.classifications.nuts_detect import detect_version
+        from clusteratlas.classifications.nuts_lists import code_lists
         from clusteratlas.store import Store
         from clusteratlas.transform.nuts_store import detect_dataset
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from clusteratlas.classifications.nuts_codes import code_lists
+from clusteratlas.classifications.nuts_lists import code_lists
 from clusteratlas.classifications.nuts_detect import VersionGuess, detect_version
 from clusteratlas.errors import InputError
 from clusteratlas.store.flags import annotate_series

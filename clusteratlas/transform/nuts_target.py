@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from clusteratlas.classifications.nuts_codes import shared_code_lists
+from clusteratlas.classifications.nuts_lists import shared_code_lists
 from clusteratlas.errors import InputError
 from clusteratlas.transform.nuts_changes import ChangeTable, find_path
 from clusteratlas.transform.nuts_store import available_tables

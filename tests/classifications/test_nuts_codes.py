@@ -6,14 +6,16 @@ import pandas as pd
 import pytest
 
 from clusteratlas.classifications.nuts_codes import (
-    NUTS2013_ONLY,
-    NUTS2016_NEW,
-    CodeList,
     ancestor_at,
     is_extra_regio,
     is_nuts_code,
     nuts_level,
     parent_code,
+)
+from clusteratlas.classifications.nuts_lists import (
+    NUTS2013_ONLY,
+    NUTS2016_NEW,
+    CodeList,
     shared_code_lists,
 )
 

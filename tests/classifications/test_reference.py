@@ -136,7 +136,7 @@ def test_build_script_reproduces_the_packaged_files(shared_data: Path, tmp_path:
 
 @pytest.mark.shared
 def test_packaged_nuts_detection_lists_and_changes_equal_the_official(shared_data: Path) -> None:
-    from clusteratlas.classifications.nuts_codes import shared_code_lists
+    from clusteratlas.classifications.nuts_lists import shared_code_lists
     from clusteratlas.transform.nuts_official import official_change_table
 
     packaged, official = shared_code_lists(), shared_code_lists(shared_data)
@@ -150,8 +150,8 @@ def test_packaged_nuts_detection_lists_and_changes_equal_the_official(shared_dat
 
 
 def test_nuts_versions_are_detected_from_packaged_lists(monkeypatch) -> None:
-    from clusteratlas.classifications.nuts_codes import code_lists
     from clusteratlas.classifications.nuts_detect import detect_version
+    from clusteratlas.classifications.nuts_lists import code_lists
 
     monkeypatch.delenv("CLUSTERATLAS_SHARED_DATA", raising=False)
     # FRB0/HU11 are NUTS 2016+ codes; HR04 and NO01 were split by the 2021 amendment

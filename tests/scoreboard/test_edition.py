@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clusteratlas.classifications.nuts_codes import shared_code_lists
+from clusteratlas.classifications.nuts_lists import shared_code_lists
 from clusteratlas.cli.app import main
 from clusteratlas.scoreboard import reading, score
 from clusteratlas.scoreboard import results as rs
