@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import re
 
-
 NUTS_VERSIONS: tuple[str, ...] = ("2013", "2016", "2021", "2024")
 
 #: The shape of a NUTS code: two capital letters, then up to three letters or digits.
@@ -41,6 +40,7 @@ _NUTS_CODE = re.compile(NUTS_CODE_PATTERN)
 _AGGREGATE = re.compile(AGGREGATE_PATTERN)
 _EXTRA_REGIO = re.compile(EXTRA_REGIO_PATTERN)
 _NOT_REGIONALISED = re.compile(NOT_REGIONALISED_PATTERN)
+
 
 def is_nuts_code(code: str) -> bool:
     """True if ``code`` is a NUTS code: the shape (2 letters + up to 3 characters), but not a
@@ -99,5 +99,3 @@ def ancestor_at(code: str, level: int) -> str | None:
         code = parent_code(code)  # type: ignore[assignment]
         lev -= 1
     return code
-
-
