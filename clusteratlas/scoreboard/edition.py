@@ -22,25 +22,23 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from clusteratlas.errors import InputError
 from clusteratlas.fileio import sha256_file, write_text_atomic
 from clusteratlas.paths import shared_data_dir
 from clusteratlas.scoreboard import tables
 from clusteratlas.scoreboard.coverage import coverage_report
+from clusteratlas.scoreboard.edition_file import FRAMEWORK_FILE, edition_framework_dict
 from clusteratlas.scoreboard.framework import Framework, framework_from_dict
 from clusteratlas.scoreboard.tables import ScoreboardData
 from clusteratlas.sources.open_data import nuts_areas, read_indicator
 from clusteratlas.transform.nuts_target import NutsContext, to_nuts_version
 
-FRAMEWORK_FILE = "open_data_edition.yaml"
 BALLATORE = "eu_indicators/ballatore_eurostat_nuts0_nuts2_2007_2018.csv.gz"
 EMPLOYMENT = "eu_employment/lfst_r_lfe2en2_2017snapshot.tsv.gz"
 GEOMETRY = "nuts/NUTS_RG_60M_2016_4326_LEVL_all.geojson.gz"
@@ -105,16 +103,6 @@ class Edition:
                 tables.write_csv_atomic(content, p)
             paths.append(p)
         return paths
-
-
-def edition_framework_dict() -> dict[str, Any]:
-    """The packaged framework YAML as plain data."""
-    text = (
-        resources.files("clusteratlas.scoreboard")
-        .joinpath("data", FRAMEWORK_FILE)
-        .read_text("utf-8")
-    )
-    return yaml.safe_load(text)
 
 
 def _indicator_nodes(fw: dict[str, Any]):
