@@ -17,12 +17,12 @@ from typing import Any
 
 import pandas as pd
 
-from clusteratlas.classifications.nuts_lists import code_lists
 from clusteratlas.classifications.nuts_detect import VersionGuess, detect_version
+from clusteratlas.classifications.nuts_lists import code_lists
 from clusteratlas.errors import InputError
 from clusteratlas.store.flags import annotate_series
 from clusteratlas.store.queries import dataset_observations, dataset_regions
-from clusteratlas.store.schema import OBSERVATION_COLUMNS
+from clusteratlas.transform.derived import load_derived
 from clusteratlas.transform.nuts_changes import (
     ChangeTable,
     describe,
@@ -145,20 +145,15 @@ def convert_dataset(
     out["dataset"] = target
     out["region_system"] = f"NUTS{to_version}"
     counts = conv.counts()
-    prov = store.provenance(dataset)
-    last = prov.iloc[-1].to_dict() if len(prov) else {}
     steps = " then ".join(t.label for t in chain) or "no change"
     summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-    load_id = store.load_observations(
-        out[[c for c in OBSERVATION_COLUMNS if c != "load_id"]],
-        dataset=target,
-        source=str(last.get("source") or df["source"].iloc[0]),
+    load_id = load_derived(
+        store,
+        out,
+        dataset=dataset,
+        target=target,
         location=f"store dataset {dataset} (NUTS {src_version})",
-        last_update=last.get("last_update"),
-        licence=last.get("licence"),
-        attribution=last.get("attribution"),
         region_system=f"NUTS{to_version}",
-        classification=last.get("classification"),
         notes=f"NUTS conversion {steps} ({'; '.join(t.source for t in chain)}): rows by action: "
         f"{summary}. Merges summed only for additive measures; splits and partial changes "
         "left NULL (never apportioned).",
