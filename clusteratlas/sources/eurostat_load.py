@@ -78,8 +78,8 @@ def roles(dimensions: list[str]) -> tuple[str | None, str | None]:
 def detect_region_system(store: Any, codes: pd.Series) -> tuple[str, str | None]:
     """Best NUTS version for ``codes`` (``NUTS?`` when unknown) and a note on how it was found."""
     try:
-        from clusteratlas.classifications.nuts_lists import code_lists
         from clusteratlas.classifications.nuts_detect import detect_version
+        from clusteratlas.classifications.nuts_lists import code_lists
     except ImportError:  # pragma: no cover - NUTS helpers absent
         return UNKNOWN_NUTS, None
     try:
