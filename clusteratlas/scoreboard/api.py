@@ -13,10 +13,11 @@ its flags (:mod:`clusteratlas.cli.params`).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, Unpack
 
 import pandas as pd
 
@@ -29,7 +30,7 @@ from clusteratlas.scoreboard.framework import (
     framework_from_parent_table,
     load_framework,
 )
-from clusteratlas.scoreboard.pipeline import Pipeline, PipelineRun, ScoreboardData
+from clusteratlas.scoreboard.pipeline import DEFAULTS, Pipeline, PipelineRun, ScoreboardData
 from clusteratlas.scoreboard.sensitivity import run_sensitivity
 from clusteratlas.scoreboard.uncertainty import (
     UncertaintyResult,
@@ -154,32 +155,65 @@ class ScoreboardResult:
         return write_output(self.scores, out, self.provenance(), float_format="%.10g")
 
 
-def pipeline_params(
-    *,
-    min_unit_share: float = 0.0,
-    min_indicator_share: float = 0.0,
-    denominate: bool = True,
-    impute: ImputeMethod = "none",
-    max_gap: int | None = None,
-    treat: TreatMethod = "none",
-    treat_scope: Scope = "year",
-    winmax: int = 5,
-    skew_max: float = 2.0,
-    kurt_max: float = 3.5,
-    sd_k: float = 3.0,
-    ris_skew_max: float = 1.0,
-    normalise: NormaliseMethod = "minmax",
-    normalise_range: tuple[float, float] = (0.0, 100.0),
-    normalise_scope: Scope = "year",
-    mean_sd: tuple[float, float] = (0.0, 1.0),
-    reference: str | None = None,
-    cap: bool = False,
-    weights: WeightMethod = "given",
-    aggregate: AggregateMethod | None = None,
-    power: float | None = None,
-    override: bool = False,
-    min_share: float = 0.5,
-) -> dict[str, dict[str, Any]]:
+class PipelineOptions(TypedDict, total=False):
+    """The typed keywords of :func:`score` / :func:`pipeline_params` (one per pipeline option)."""
+
+    min_unit_share: float
+    min_indicator_share: float
+    denominate: bool
+    impute: ImputeMethod
+    max_gap: int | None
+    treat: TreatMethod
+    treat_scope: Scope
+    winmax: int
+    skew_max: float
+    kurt_max: float
+    sd_k: float
+    ris_skew_max: float
+    normalise: NormaliseMethod
+    normalise_range: tuple[float, float]
+    normalise_scope: Scope
+    mean_sd: tuple[float, float]
+    reference: str | None
+    cap: bool
+    weights: WeightMethod
+    aggregate: AggregateMethod | None
+    power: float | None
+    override: bool
+    min_share: float
+
+
+#: keyword -> (step, key) of :data:`~.pipeline.DEFAULTS`
+KEYWORDS: dict[str, tuple[str, str]] = {
+    "min_unit_share": ("screen", "min_unit_share"),
+    "min_indicator_share": ("screen", "min_indicator_share"),
+    "denominate": ("denominate", "enabled"),
+    "impute": ("impute", "method"),
+    "max_gap": ("impute", "max_gap"),
+    "treat": ("treat", "method"),
+    "treat_scope": ("treat", "scope"),
+    "winmax": ("treat", "winmax"),
+    "skew_max": ("treat", "skew_max"),
+    "kurt_max": ("treat", "kurt_max"),
+    "sd_k": ("treat", "sd_k"),
+    "ris_skew_max": ("treat", "ris_skew_max"),
+    "normalise": ("normalise", "method"),
+    "normalise_range": ("normalise", "range"),
+    "normalise_scope": ("normalise", "scope"),
+    "mean_sd": ("normalise", "mean_sd"),
+    "reference": ("normalise", "reference"),
+    "cap": ("normalise", "cap"),
+    "weights": ("weight", "method"),
+    "aggregate": ("aggregate", "method"),
+    "power": ("aggregate", "p"),
+    "override": ("aggregate", "override"),
+    "min_share": ("aggregate", "min_share"),
+}
+_FLOAT_PAIRS = ("normalise_range", "mean_sd")
+_FLOATS = ("power",)
+
+
+def pipeline_params(**options: Unpack[PipelineOptions]) -> dict[str, dict[str, Any]]:
     """The pipeline's parameters (:data:`~.pipeline.DEFAULTS`) from flat, typed keywords.
 
     Screen: ``min_unit_share``, ``min_indicator_share``; denominate: ``denominate``; impute:
@@ -192,15 +226,31 @@ def pipeline_params(
     >>> pipeline_params(aggregate="generalised", power=2)["aggregate"]
     {'method': 'generalised', 'override': False, 'min_share': 0.5, 'p': 2.0}
     """
-    if winmax < 0:
+    params = copy.deepcopy(DEFAULTS)
+    for name, value in options.items():
+        if name not in KEYWORDS:
+            raise InputError(f"unknown option {name!r}", parameter=name)
+        if name in _FLOAT_PAIRS:
+            if len(value) != 2:  # type: ignore[arg-type]
+                raise InputError("give two numbers (LO, HI)", parameter=name)
+            value = [float(v) for v in value]  # type: ignore[union-attr]
+        elif name in _FLOATS and value is not None:
+            value = float(value)  # type: ignore[arg-type]
+        step, key = KEYWORDS[name]
+        params[step][key] = value
+    _check(params)
+    return params
+
+
+def _check(params: Mapping[str, Mapping[str, Any]]) -> None:
+    if params["treat"]["winmax"] < 0:
         raise InputError("must be ≥ 0", parameter="winmax")
-    for name, share in (
-        ("min_share", min_share),
-        ("min_unit_share", min_unit_share),
-        ("min_indicator_share", min_indicator_share),
-    ):
+    for name in ("min_share", "min_unit_share", "min_indicator_share"):
+        step, key = KEYWORDS[name]
+        share = params[step][key]
         if not 0.0 <= share <= 1.0:
             raise InputError(f"must be between 0 and 1, got {share:g}", parameter=name)
+    aggregate, power = params["aggregate"]["method"], params["aggregate"]["p"]
     if aggregate is not None and aggregate not in AGGREGATIONS:
         raise InputError(
             f"unknown aggregation {aggregate!r}; use one of {', '.join(AGGREGATIONS)}",
@@ -210,37 +260,6 @@ def pipeline_params(
         raise InputError("the generalised mean needs its exponent: give power", parameter="power")
     if power is not None and aggregate != "generalised":
         raise InputError("power is the exponent of aggregate='generalised'", parameter="power")
-    if len(normalise_range) != 2 or len(mean_sd) != 2:
-        raise InputError("give two numbers (LO, HI)", parameter="normalise_range")
-    return {
-        "screen": {"min_unit_share": min_unit_share, "min_indicator_share": min_indicator_share},
-        "denominate": {"enabled": bool(denominate)},
-        "impute": {"method": impute, "max_gap": max_gap},
-        "treat": {
-            "method": treat,
-            "scope": treat_scope,
-            "winmax": winmax,
-            "skew_max": skew_max,
-            "kurt_max": kurt_max,
-            "sd_k": sd_k,
-            "ris_skew_max": ris_skew_max,
-        },
-        "normalise": {
-            "method": normalise,
-            "range": [float(v) for v in normalise_range],
-            "scope": normalise_scope,
-            "mean_sd": [float(v) for v in mean_sd],
-            "reference": reference,
-            "cap": bool(cap),
-        },
-        "weight": {"method": weights},
-        "aggregate": {
-            "method": aggregate,
-            "override": bool(override),
-            "min_share": min_share,
-            "p": None if power is None else float(power),
-        },
-    }
 
 
 def _framework(framework: FrameworkInput) -> Framework:
@@ -291,29 +310,6 @@ def score(
     groups: str | Path | pd.DataFrame | pd.Series | None = None,
     structure: str | Path | pd.DataFrame | None = None,
     year: int | tuple[int, int] | Sequence[int] | None = None,
-    min_unit_share: float = 0.0,
-    min_indicator_share: float = 0.0,
-    denominate: bool = True,
-    impute: ImputeMethod = "none",
-    max_gap: int | None = None,
-    treat: TreatMethod = "none",
-    treat_scope: Scope = "year",
-    winmax: int = 5,
-    skew_max: float = 2.0,
-    kurt_max: float = 3.5,
-    sd_k: float = 3.0,
-    ris_skew_max: float = 1.0,
-    normalise: NormaliseMethod = "minmax",
-    normalise_range: tuple[float, float] = (0.0, 100.0),
-    normalise_scope: Scope = "year",
-    mean_sd: tuple[float, float] = (0.0, 1.0),
-    reference: str | None = None,
-    cap: bool = False,
-    weights: WeightMethod = "given",
-    aggregate: AggregateMethod | None = None,
-    power: float | None = None,
-    override: bool = False,
-    min_share: float = 0.5,
     uncertainty: int = 0,
     uncertainty_spec: UncertaintySpec | None = None,
     sensitivity: int = 0,
@@ -322,6 +318,7 @@ def score(
     unknown_indicators: Literal["error", "ignore"] = "error",
     structure_weights: Mapping[str, float] | None = None,
     member_weights: Mapping[str, float] | None = None,
+    **options: Unpack[PipelineOptions],
 ) -> ScoreboardResult:
     """Score ``data`` on ``framework`` and return the :class:`ScoreboardResult`.
 
@@ -337,31 +334,7 @@ def score(
     (the latest scored); ``sensitivity=N`` adds Sobol indices from a Saltelli design with N
     base samples.
     """
-    params = pipeline_params(
-        min_unit_share=min_unit_share,
-        min_indicator_share=min_indicator_share,
-        denominate=denominate,
-        impute=impute,
-        max_gap=max_gap,
-        treat=treat,
-        treat_scope=treat_scope,
-        winmax=winmax,
-        skew_max=skew_max,
-        kurt_max=kurt_max,
-        sd_k=sd_k,
-        ris_skew_max=ris_skew_max,
-        normalise=normalise,
-        normalise_range=normalise_range,
-        normalise_scope=normalise_scope,
-        mean_sd=mean_sd,
-        reference=reference,
-        cap=cap,
-        weights=weights,
-        aggregate=aggregate,
-        power=power,
-        override=override,
-        min_share=min_share,
-    )
+    params = pipeline_params(**options)
     if uncertainty < 0:
         raise InputError("number of draws must be ≥ 0", parameter="uncertainty")
     if sensitivity < 0:
@@ -385,7 +358,7 @@ def score(
     )
     if uncertainty or sensitivity:
         positive = float(pipe.params["normalise"]["range"][0]) > 0
-        geometric = positive or aggregate in ("geometric", "harmonic")
+        geometric = positive or options.get("aggregate") in ("geometric", "harmonic")
         spec = uncertainty_spec or UncertaintySpec.default(pipe, geometric=geometric)
         analysed = max(years) if years else None
         prep = prepare(pipe, sd, spec, analysed)

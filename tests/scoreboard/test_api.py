@@ -46,10 +46,11 @@ def test_every_pipeline_option_is_a_typed_keyword_of_score():
     reached = set(KEYWORDS.values())
     every = {(step, key) for step, keys in DEFAULTS.items() for key in keys}
     assert every == reached, f"unreachable from score(): {sorted(every - reached)}"
-    sig = inspect.signature(api.score)
-    for name in KEYWORDS:
-        assert name in sig.parameters, name
-        assert sig.parameters[name].annotation != inspect.Parameter.empty, name
+    # score(**options: Unpack[PipelineOptions]): every keyword typed in the TypedDict
+    assert "Unpack[PipelineOptions]" in str(inspect.signature(api.score).parameters["options"])
+    typed = api.PipelineOptions.__annotations__
+    assert set(typed) == set(KEYWORDS), set(KEYWORDS) ^ set(typed)
+    assert api.KEYWORDS == KEYWORDS
 
 
 def test_each_keyword_lands_on_its_pipeline_parameter():
