@@ -12,18 +12,19 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,bench,spatial]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench,spatial,spark]"
 	@rm -f $(VENV)/.installed-*; touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/clusteratlas serve --demo
 
 demo-report: $(STAMP)
-	$(BIN)/clusteratlas demo --store demo/demoland.duckdb --out demo
+	$(BIN)/clusteratlas demo --store demo/demoland.duckdb --out-dir demo
 
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: $(STAMP)

@@ -1,4 +1,4 @@
-"""Where things live: the default store and cache, and the shared real-data folder."""
+"""Where things live: the default store and cache (and, for tests, a real-data folder)."""
 
 from __future__ import annotations
 
@@ -30,16 +30,15 @@ def default_cache_dir() -> Path:
 
 
 def shared_data_dir() -> Path | None:
-    """The folder of real data snapshots (``../shared/data`` beside the checkout), if present.
+    """The folder of real data snapshots named by ``CLUSTERATLAS_SHARED_DATA``, if it exists.
 
-    ``CLUSTERATLAS_SHARED_DATA`` overrides the location.
+    Those snapshots are test input and a developer's convenience, never a run-time default:
+    the code lists, concordances and schemes the program needs ship with the package
+    (:mod:`clusteratlas.classifications.reference`). Nothing is guessed from the checkout's
+    location; the test suite finds ``../shared/data`` itself (``tests/conftest.py``).
     """
     env = os.environ.get("CLUSTERATLAS_SHARED_DATA")
     if env:
         p = Path(env)
         return p if p.is_dir() else None
-    here = Path(__file__).resolve().parent.parent
-    for candidate in (here.parent / "shared" / "data", Path.cwd().parent / "shared" / "data"):
-        if candidate.is_dir():
-            return candidate
     return None

@@ -13,8 +13,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from clusteratlas.paths import shared_data_dir
-
 # CI machines are small and shared: no per-example deadline, so that property tests fail on
 # wrong answers, never on a slow moment. HYPOTHESIS_PROFILE=thorough explores more examples.
 settings.register_profile(
@@ -24,6 +22,21 @@ settings.register_profile(
     "thorough", parent=settings.get_profile("clusteratlas"), max_examples=2000
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "clusteratlas"))
+
+
+def shared_data_dir() -> Path | None:
+    """``$CLUSTERATLAS_SHARED_DATA``, else ``../shared/data`` beside the checkout, if present.
+
+    Only tests look for the checkout's neighbour: the program itself never defaults to it.
+    """
+    env = os.environ.get("CLUSTERATLAS_SHARED_DATA")
+    if env:
+        return Path(env) if Path(env).is_dir() else None
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here.parent / "shared" / "data", Path.cwd().parent / "shared" / "data"):
+        if candidate.is_dir():
+            return candidate
+    return None
 
 
 def _require_shared() -> bool:

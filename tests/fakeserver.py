@@ -408,3 +408,43 @@ def soap_fault(code: str, text: str) -> bytes:
         f'<S:Fault xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><faultcode>{code}'
         f"</faultcode><faultstring>{text}</faultstring></S:Fault></S:Body></S:Envelope>"
     ).encode()
+
+
+def jsonstat_document(tidy, dims: list[str], *, updated: str, label: str = "") -> dict:
+    """A JSON-stat 2.0 dataset written here, from the published format (json-stat.org/format),
+    independently of ``clusteratlas.sources.jsonstat``: ``id`` + ``size``, categories in sorted
+    order with ``index`` as an *array*, a dense row-major ``value`` array (the last dimension
+    varies fastest; null for no value) and ``status`` keyed by the flat cell position; a
+    missing value without a flag gets Eurostat's ``":"`` status."""
+    ids = [*dims, "time"]
+    cats = {d: sorted(set(tidy[d].astype(str))) for d in ids}
+    size = [len(cats[d]) for d in ids]
+    n = 1
+    for s in size:
+        n *= s
+    value: list = [None] * n
+    status: dict[str, str] = {}
+    position = {d: {c: i for i, c in enumerate(cats[d])} for d in ids}
+    columns = [tidy[d].astype(str).tolist() for d in ids]
+    for row, (v, f) in enumerate(zip(tidy["value"].tolist(), tidy["flag"].tolist(), strict=True)):
+        flat = 0
+        for d, s, col in zip(ids, size, columns, strict=True):
+            flat = flat * s + position[d][col[row]]
+        has_value = v is not None and v == v
+        value[flat] = float(v) if has_value else None
+        if isinstance(f, str):
+            status[str(flat)] = f
+        elif not has_value:
+            status[str(flat)] = ":"
+    return {
+        "version": "2.0",
+        "class": "dataset",
+        "label": label,
+        "updated": updated,
+        "id": ids,
+        "size": size,
+        "dimension": {d: {"category": {"index": cats[d]}} for d in ids},
+        "role": {"time": ["time"]},
+        "value": value,
+        "status": status,
+    }

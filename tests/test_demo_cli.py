@@ -20,7 +20,7 @@ def built(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("demo")
     store = out / "demo.duckdb"
-    args = ["demo", "--store", str(store), "--out", str(out), "--regions", "12", "--years", "3"]
+    args = ["demo", "--store", str(store), "--out-dir", str(out), "--regions", "12", "--years", "3"]
     result = CliRunner().invoke(app, args, env={"COLUMNS": "120"})
     assert result.exit_code == 0, result.output
     return out, store, result.output
@@ -80,7 +80,7 @@ def test_bad_years_is_a_one_line_error(tmp_path, capsys, monkeypatch):
     from clusteratlas.cli.app import main
 
     monkeypatch.setattr(
-        sys, "argv", ["clusteratlas", "demo", "--out", str(tmp_path), "--years", "1"]
+        sys, "argv", ["clusteratlas", "demo", "--out-dir", str(tmp_path), "--years", "1"]
     )
     with pytest.raises(SystemExit) as exit_info:
         main()

@@ -147,9 +147,9 @@ def test_section_profiles():
 @pytest.mark.parametrize(
     ("options", "parameter"),
     [
-        (DemoOptions(years=1), "--years"),
-        (DemoOptions(regions=2), "--regions"),
-        (DemoOptions(seed=-1), "--seed"),
+        (DemoOptions(years=1), "years"),
+        (DemoOptions(regions=2), "regions"),
+        (DemoOptions(seed=-1), "seed"),
     ],
 )
 def test_bad_options_name_the_parameter(options, parameter, scheme):

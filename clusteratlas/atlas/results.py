@@ -21,7 +21,7 @@ def derived_tables(result: pd.DataFrame) -> dict[str, pd.DataFrame]:
     import ibis
 
     from clusteratlas.engine import connect
-    from clusteratlas.mapping.growth import trends
+    from clusteratlas.mapping.growth import trends_table
     from clusteratlas.mapping.strength import region_cluster_strength
 
     backend = connect()
@@ -31,7 +31,7 @@ def derived_tables(result: pd.DataFrame) -> dict[str, pd.DataFrame]:
     out = {"strength": backend.to_pandas(region_cluster_strength(table))}
     years = sorted(int(y) for y in result["year"].unique())
     if len(years) >= 2:
-        out["trends"] = backend.to_pandas(trends(table, years[0], years[-1]))
+        out["trends"] = backend.to_pandas(trends_table(table, years[0], years[-1]))
     else:
         out["trends"] = pd.DataFrame()
     return out

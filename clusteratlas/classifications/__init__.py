@@ -4,6 +4,8 @@
   children, levels, roll-up).
 * :mod:`.nace`, :mod:`.naics`, :mod:`.isic`, :mod:`.nuts`: loaders of the official code lists.
 * :mod:`.concordance`: many-to-many code links between classifications.
+* :mod:`.scheme_rules`: :func:`validate_scheme`, the one set of rules every cluster scheme
+  obeys (files, DataFrames, store schemes), and :data:`CLUSTER_TYPES`.
 * :mod:`.scheme_file`: :func:`read_scheme_file`, the reader of users' cluster definitions.
 * :mod:`.uscmp`, :mod:`.derive`, :mod:`.schemes`: the US CMP scheme, the European scheme we
   derive from it, and the registry of built-in schemes.
@@ -18,7 +20,8 @@ from typing import Any
 
 _EXPORTS = {
     "read_scheme_file": "scheme_file",
-    "CLUSTER_TYPES": "scheme_file",
+    "CLUSTER_TYPES": "scheme_rules",
+    "validate_scheme": "scheme_rules",
     "Hierarchy": "hierarchy",
     "Concordance": "concordance",
     "load_nace_rev2": "nace",

@@ -1,8 +1,8 @@
 """Load the industry classifications and NUTS code lists into a store.
 
-The code lists are not shipped with the package: :func:`load_all` reads them from a folder
-laid out like the project's shared data (``classifications/`` and ``nuts/``), by default
-:func:`clusteratlas.paths.shared_data_dir`.
+By default :func:`load_all` loads the lists shipped with the package
+(:mod:`clusteratlas.classifications.reference`). Given a folder laid out like the project's
+shared data (``classifications/`` and ``nuts/``), it reads the official files there instead.
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from typing import Any
 
 import pandas as pd
 
-from clusteratlas.classifications import isic, nace, naics, nuts
+from clusteratlas.classifications import isic, nace, naics, nuts, reference
 from clusteratlas.errors import InputError
 from clusteratlas.fileio import sha256_file
-from clusteratlas.paths import shared_data_dir
 from clusteratlas.store.schema import INDUSTRY_COLUMNS, REGION_COLUMNS
 
 
@@ -63,29 +62,34 @@ def load_all(
     *,
     on_step: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, Any]:
-    """Load every code list found under ``shared_dir`` into ``store``.
+    """Load every code list into ``store``: the packaged ones, or those found under
+    ``shared_dir``.
 
     Industries go to ``industries`` (NACE_R2, NACE_R21, NAICS2012, ISIC4), NUTS 2016/2021/
     2024 to ``regions`` (system ``'NUTS'``). Each list is loaded atomically with a
-    provenance row (file, SHA-256, rows). Lists whose files are absent are skipped and
-    reported.
+    provenance row (file, SHA-256, rows; for packaged lists also the publisher, licence and
+    attribution of the manifest). From a folder, lists whose files are absent are skipped
+    and reported.
 
     Parameters
     ----------
+    shared_dir:
+        ``None`` (default): the reference data shipped with the package. Otherwise a folder
+        holding the official files (``classifications/``, ``nuts/``).
     on_step:
         Called as ``on_step(name, index, total)`` before each list (for progress bars).
 
     Returns
     -------
     dict
-        ``{'loaded': {name: rows}, 'missing': {name: [files]}}``.
+        ``{'loaded': {name: rows}, 'missing': {name: [files]}, 'source': folder or
+        'packaged'}``.
     """
-    folder = Path(shared_dir) if shared_dir is not None else shared_data_dir()
-    if folder is None or not folder.is_dir():
-        raise InputError(
-            "no folder of code lists (give --shared DIR, or set CLUSTERATLAS_SHARED_DATA)",
-            parameter="shared_dir",
-        )
+    if shared_dir is None:
+        return _load_packaged(store, on_step)
+    folder = Path(shared_dir)
+    if not folder.is_dir():
+        raise InputError("no such folder of code lists", file=folder)
     loaded: dict[str, int] = {}
     missing: dict[str, list[str]] = {}
     for i, step in enumerate(STEPS):
@@ -96,44 +100,77 @@ def load_all(
             missing[step.name] = list(step.files)
             continue
         used = present if step.combine else present[:1]
-        frame = step.read(present[0])
-        if step.kind == "industries":
-            rows = store.load_industries(frame[INDUSTRY_COLUMNS])
-            prov = {"classification": step.name}
-        else:
-            rows = store.load_regions(frame[REGION_COLUMNS])
-            prov = {"region_system": step.name}
-        with store.transaction() as con:
-            store.new_load(
-                con,
-                dataset=f"codes:{step.name}",
-                source="file",
-                location="; ".join(str(p) for p in used),
-                sha256="; ".join(sha256_file(p) for p in used),
-                rows=rows,
-                notes=f"{step.kind} code list {step.name}",
-                **prov,
-            )
-        loaded[step.name] = rows
+        loaded[step.name] = _load_one(
+            store,
+            step.name,
+            step.kind,
+            step.read(present[0]),
+            location="; ".join(str(p) for p in used),
+            sha256="; ".join(sha256_file(p) for p in used),
+        )
     if not loaded:
         raise InputError(
             "no classification or NUTS file found (expected classifications/ and nuts/ "
             "sub-folders)",
             file=folder,
         )
-    return {"loaded": loaded, "missing": missing}
+    return {"loaded": loaded, "missing": missing, "source": str(folder)}
+
+
+def _load_packaged(store: Any, on_step: Callable[[str, int, int], None] | None) -> dict:
+    loaded: dict[str, int] = {}
+    for i, step in enumerate(STEPS):
+        if on_step is not None:
+            on_step(step.name, i, len(STEPS))
+        if step.kind == "industries":
+            frame = reference.hierarchy(step.name).to_frame()
+        else:
+            frame = reference.nuts_regions(step.name.removeprefix("NUTS"))
+        meta = reference.dataset_record(step.name)
+        loaded[step.name] = _load_one(
+            store,
+            step.name,
+            step.kind,
+            frame,
+            location=meta["location"],
+            sha256=meta["sha256"],
+            licence=meta["licence"],
+            attribution=meta["attribution"],
+            source=meta["source"],
+            last_update=meta["extracted"],
+        )
+    return {"loaded": loaded, "missing": {}, "source": "packaged"}
+
+
+def _load_one(
+    store: Any, name: str, kind: str, frame: pd.DataFrame, *, source: str = "file", **meta: Any
+) -> int:
+    if kind == "industries":
+        rows = store.load_industries(frame[INDUSTRY_COLUMNS])
+        prov = {"classification": name}
+    else:
+        rows = store.load_regions(frame[REGION_COLUMNS])
+        prov = {"region_system": name}
+    with store.transaction() as con:
+        store.new_load(
+            con,
+            dataset=f"codes:{name}",
+            source=source,
+            rows=rows,
+            notes=f"{kind} code list {name}",
+            **prov,
+            **meta,
+        )
+    return rows
 
 
 def hierarchy_from_store(store: Any, classification: str) -> Any:
     """The :class:`~clusteratlas.classifications.hierarchy.Hierarchy` of a classification
     loaded into ``store`` (``None`` if the store does not hold it)."""
     from clusteratlas.classifications.hierarchy import Hierarchy
+    from clusteratlas.store.queries import industries
 
-    frame = store.query(
-        "SELECT code, parent, level, label FROM industries WHERE classification = ? "
-        "ORDER BY level, code",
-        [classification],
-    )
+    frame = industries(store, classification)
     if frame.empty:
         return None
     return Hierarchy.from_frame(classification, frame, source=f"store {store.path}")

@@ -2,9 +2,10 @@
 
 NUTS codes are hierarchical by prefix: the country code (2 letters; ``EL`` Greece, ``UK``),
 then one character per level. Hence ``level = len(code) - 2``, ``parent = code[:-1]`` and
-``country = code[:2]``. Codes ending in ``Z`` (``BEZ``, ``BEZZ``, ``BEZZZ``) are the
-*Extra-Regio* units (continental shelf, embassies …): they hold no territory and are flagged
-``extra_regio`` so that maps and regional rankings can leave them out.
+``country = code[:2]`` (the rules are :mod:`clusteratlas.classifications.nuts_codes`).
+Codes ending in ``Z`` (``BEZ``, ``BEZZ``, ``BEZZZ``) are the *Extra-Regio* units (continental
+shelf, embassies …): they hold no territory and are flagged ``extra_regio`` so that maps and
+regional rankings can leave them out.
 
 Each loader returns a frame with columns ``system, version, code, level, parent, name,
 country, extra_regio`` (the first seven are :data:`~clusteratlas.store.schema.REGION_COLUMNS`).
@@ -19,6 +20,7 @@ import pandas as pd
 
 from clusteratlas.classifications._io import read_codes_csv, read_text
 from clusteratlas.classifications.hierarchy import Hierarchy
+from clusteratlas.classifications.nuts_codes import is_extra_regio, nuts_level
 from clusteratlas.errors import InputError
 
 SYSTEM = "NUTS"
@@ -56,9 +58,9 @@ def nuts_frame(
     seen: set[str] = set()
     for i, (code, name) in enumerate(zip(codes, names, strict=True)):
         code = str(code).strip()
-        if len(code) < 2 or len(code) > 5 or not code[:2].isalpha() or not code.isalnum():
+        level = nuts_level(code)
+        if level is None:
             raise InputError(f"{code!r} is not a NUTS code", file=source)
-        level = len(code) - 2
         if levels is not None and int(levels[i]) != level:
             raise InputError(
                 f"{code!r} is listed at level {levels[i]} but its length says {level}",
@@ -76,7 +78,7 @@ def nuts_frame(
                 code[:-1] if level > 0 else None,
                 _clean_name(name),
                 code[:2],
-                level > 0 and code.endswith("Z"),
+                is_extra_regio(code),
             )
         )
     frame = pd.DataFrame(rows, columns=COLUMNS)

@@ -4,18 +4,11 @@ A cluster scheme says which industries (codes of one classification) make up eac
 with an optional weight when only part of an industry belongs. ``docs/schemes.md`` describes
 both formats for users; this module is the one place that reads them.
 
-Validation rules (each failure is an :class:`~clusteratlas.errors.InputError` naming file,
-line and column):
-
-* the required columns ``industry, cluster, cluster_name, cluster_type`` are present and no
-  required value is blank;
-* ``cluster_type`` is ``traded``, ``local`` or ``emerging`` (case-insensitive);
-* ``weight`` (optional, default 1) is a number with ``0 < weight <= 1``;
-* a ``(cluster, industry)`` pair appears once; a cluster keeps one name and one type;
-* the weights of one industry over the *non-emerging* (traded and local) clusters sum to at
-  most 1. Emerging-industry clusters overlap traded ones (and each other) by design and are
-  never summed with them, so they are exempt;
-* the file is UTF-8 and holds at least one cluster row.
+Validation: every rule a scheme obeys lives in
+:func:`~clusteratlas.classifications.scheme_rules.validate_scheme`, which this reader, the
+mapping (DataFrame schemes) and the store's schemes share; here it names file, line and
+column. The reader itself adds the file-level rules: the required columns (with
+``cluster_name``) are in the header, the file is UTF-8 and holds at least one cluster row.
 
 Line numbers are physical lines of the file (``#`` comment lines count), so an editor's
 "go to line" lands on the row at fault.
@@ -26,21 +19,32 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from clusteratlas.classifications.scheme_rules import (
+    CLUSTER_TYPES,
+    DEFAULT_CLASSIFICATION,
+    FRAME_COLUMNS,
+    parse_weight,
+    validate_scheme,
+)
 from clusteratlas.errors import InputError
 
-CLUSTER_TYPES = ("traded", "local", "emerging")
+__all__ = [
+    "CLUSTER_TYPES",
+    "FRAME_COLUMNS",
+    "OPTIONAL_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "parse_weight",
+    "read_scheme_file",
+]
+
 REQUIRED_COLUMNS = ("industry", "cluster", "cluster_name", "cluster_type")
 OPTIONAL_COLUMNS = ("weight", "classification")
-FRAME_COLUMNS = ["industry", "cluster", "cluster_name", "cluster_type", "weight", "classification"]
-DEFAULT_CLASSIFICATION = "user"
-_TOLERANCE = 1e-9
 
 
 @dataclass
@@ -51,7 +55,7 @@ class _Row:
     cluster: str
     cluster_name: str
     cluster_type: str
-    weight: float
+    weight: Any
     classification: str
     line: int
     extra: dict[str, str]
@@ -116,22 +120,23 @@ def read_scheme_file(
         scheme_name = path.name.split(".")[0]
     if not rows:
         raise InputError("the scheme file holds no cluster rows", file=path)
-    _validate(rows, path)
-    frame = pd.DataFrame(
+    raw = pd.DataFrame(
         {
             "industry": [r.industry for r in rows],
             "cluster": [r.cluster for r in rows],
             "cluster_name": [r.cluster_name for r in rows],
             "cluster_type": [r.cluster_type for r in rows],
-            "weight": [r.weight for r in rows],
+            "weight": pd.Series([r.weight for r in rows], dtype=object),
             "classification": [r.classification for r in rows],
         }
     )
-    frame["weight"] = frame["weight"].astype(float)
     if keep_extra:
         extra_cols = list(dict.fromkeys(k for r in rows for k in r.extra))
         for col in extra_cols:
-            frame[col] = [r.extra.get(col, "") for r in rows]
+            raw[col] = [r.extra.get(col, "") for r in rows]
+    frame = validate_scheme(
+        raw, file=path, lines=[r.line for r in rows], classification=default_cls
+    )
     frame.attrs.update(
         scheme=scheme_name,
         source=str(path),
@@ -215,94 +220,15 @@ def _parse_csv(text: str, path: Path, default_cls: str) -> tuple[list[str], list
 def _make_row(
     values: dict[str, str], line: int, path: Path, default_cls: str, columns: list[str]
 ) -> _Row:
-    for col in REQUIRED_COLUMNS:
-        if not values.get(col, ""):
-            raise InputError("empty value", file=path, line=line, column=col)
-    ctype = values["cluster_type"].lower()
-    if ctype not in CLUSTER_TYPES:
-        raise InputError(
-            f"cluster_type {values['cluster_type']!r} is not one of {', '.join(CLUSTER_TYPES)}",
-            file=path,
-            line=line,
-            column="cluster_type",
-        )
-    weight = parse_weight(values.get("weight", ""), path=path, line=line, column="weight")
+    """One record as a row; :func:`validate_scheme` checks it with the others."""
     extra = {c: values.get(c, "") for c in columns if c and c not in FRAME_COLUMNS}
     return _Row(
-        industry=values["industry"],
-        cluster=values["cluster"],
-        cluster_name=values["cluster_name"],
-        cluster_type=ctype,
-        weight=weight,
+        industry=values.get("industry", ""),
+        cluster=values.get("cluster", ""),
+        cluster_name=values.get("cluster_name", ""),
+        cluster_type=values.get("cluster_type", ""),
+        weight=values.get("weight", ""),
         classification=values.get("classification", "") or default_cls,
         line=line,
         extra=extra,
     )
-
-
-def parse_weight(raw: Any, *, path: Path, line: int | None, column: str) -> float:
-    """Parse a membership weight; blank means 1; must satisfy ``0 < w <= 1``."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return 1.0
-    try:
-        weight = float(raw)
-    except (TypeError, ValueError):
-        raise InputError(
-            f"weight {raw!r} is not a number", file=path, line=line, column=column
-        ) from None
-    if math.isnan(weight) or weight <= 0 or weight > 1:
-        raise InputError(
-            f"weight {raw} is outside (0, 1]: a weight is the share of the industry that "
-            "belongs to the cluster",
-            file=path,
-            line=line,
-            column=column,
-        )
-    return weight
-
-
-# -- checks across rows ----------------------------------------------------------------------
-def _validate(rows: list[_Row], path: Path) -> None:
-    first_seen: dict[tuple[str, str], int] = {}
-    cluster_meta: dict[str, tuple[str, str, int]] = {}
-    totals: dict[tuple[str, str], float] = {}
-    for r in rows:
-        key = (r.cluster, r.industry)
-        if key in first_seen:
-            raise InputError(
-                f"industry {r.industry!r} is listed twice in cluster {r.cluster!r} "
-                f"(first on line {first_seen[key]})",
-                file=path,
-                line=r.line,
-                column="industry",
-            )
-        first_seen[key] = r.line
-        meta = cluster_meta.setdefault(r.cluster, (r.cluster_name, r.cluster_type, r.line))
-        if meta[0] != r.cluster_name:
-            raise InputError(
-                f"cluster {r.cluster!r} is named {r.cluster_name!r} here but {meta[0]!r} on "
-                f"line {meta[2]}",
-                file=path,
-                line=r.line,
-                column="cluster_name",
-            )
-        if meta[1] != r.cluster_type:
-            raise InputError(
-                f"cluster {r.cluster!r} has type {r.cluster_type!r} here but {meta[1]!r} on "
-                f"line {meta[2]}",
-                file=path,
-                line=r.line,
-                column="cluster_type",
-            )
-        if r.cluster_type == "emerging":
-            continue
-        tkey = (r.classification, r.industry)
-        totals[tkey] = totals.get(tkey, 0.0) + r.weight
-        if totals[tkey] > 1 + _TOLERANCE:
-            raise InputError(
-                f"industry {r.industry!r} has weights summing to {totals[tkey]:g} > 1 over "
-                "traded and local clusters (only emerging clusters may overlap)",
-                file=path,
-                line=r.line,
-                column="weight",
-            )

@@ -10,9 +10,12 @@
         type: traded                      # traded | local | emerging
         industries: ["21", "26", {code: "20.59", weight: 0.5}]
 
-The document is walked as YAML *nodes* (not loaded as Python values) for two reasons: every
-error can name its line, and codes keep their spelling — a plain YAML loader would turn
-``011`` into the octal number 9 and ``01.10`` into the float 1.1.
+The file is read by the one YAML reader (:mod:`clusteratlas.yamlfile`): every value is kept
+as text with its line, so codes keep their spelling (a plain YAML loader would turn ``011``
+into the octal number 9 and ``01.10`` into the float 1.1), then typed by :class:`SchemeFile`
+(JSON Schema: ``docs/schemas/scheme.schema.json``). Every error names the file, the line and
+the field (``clusters[0].industries[2].weight``). The rules that span rows (an industry in two
+traded clusters, weights summing over 1 ...) are checked afterwards by the caller.
 """
 
 from __future__ import annotations
@@ -20,34 +23,64 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from clusteratlas.classifications.scheme_rules import CLUSTER_TYPES, parse_weight
 from clusteratlas.errors import InputError
-
-_CLUSTER_KEYS = {"code", "name", "type", "industries", "description", "classification"}
-
-
-def _line(node: yaml.Node) -> int:
-    return node.start_mark.line + 1
+from clusteratlas.yamlfile import line_of, read_yaml, validate
 
 
-def _mapping(node: yaml.Node, path: Path, what: str) -> dict[str, yaml.Node]:
-    if not isinstance(node, yaml.MappingNode):
-        raise InputError(f"{what} must be a mapping (key: value)", file=path, line=_line(node))
-    out: dict[str, yaml.Node] = {}
-    for key, value in node.value:
-        if not isinstance(key, yaml.ScalarNode):
-            raise InputError(f"{what} has a non-text key", file=path, line=_line(key))
-        if key.value in out:
-            raise InputError("key appears twice", file=path, line=_line(key), column=key.value)
-        out[key.value] = value
-    return out
+class IndustryEntry(BaseModel):
+    """An industry with a membership weight: ``{code: "20.59", weight: 0.5}``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, description="Industry code, exactly as written")
+    # the range is checked by parse_weight (one rule for CSV and YAML); the schema states it
+    weight: float | None = Field(
+        None,
+        description="Share of the industry that belongs to the cluster, 0 < weight <= 1 "
+        "(default 1)",
+        json_schema_extra={"exclusiveMinimum": 0, "maximum": 1},
+    )
 
 
-def _scalar(node: yaml.Node, path: Path, column: str) -> str:
-    if not isinstance(node, yaml.ScalarNode):
-        raise InputError("expected a single value", file=path, line=_line(node), column=column)
-    return str(node.value).strip()
+class ClusterEntry(BaseModel):
+    """One cluster and its member industries."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, description="Cluster code")
+    name: str = Field(min_length=1, description="Cluster name")
+    type: str = Field(
+        description="traded | local | emerging (case-insensitive)",
+        json_schema_extra={"enum": list(CLUSTER_TYPES)},
+    )
+    industries: list[str | IndustryEntry] = Field(
+        min_length=1, description='Industry codes ("21") or {code, weight} mappings'
+    )
+    description: str | None = None
+    classification: str | None = Field(None, description="Overrides the file's classification")
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in CLUSTER_TYPES:
+            raise ValueError(f"cluster type {value!r} is not one of {', '.join(CLUSTER_TYPES)}")
+        return value
+
+
+class SchemeFile(BaseModel):
+    """A cluster-scheme file in YAML."""
+
+    model_config = ConfigDict(extra="forbid", title="Cluster Atlas cluster scheme (YAML)")
+
+    scheme: str | None = Field(None, description="Scheme name (default: the file stem)")
+    classification: str | None = Field(
+        None, description="Classification of the industry codes, e.g. NACE_R2 (default: user)"
+    )
+    clusters: list[ClusterEntry] = Field(description="The clusters")
 
 
 def parse_yaml_scheme(
@@ -58,101 +91,51 @@ def parse_yaml_scheme(
     Each row is a dict with the fields of a scheme row plus ``line`` and ``extra``; the caller
     (:func:`~clusteratlas.classifications.scheme_file.read_scheme_file`) checks rules that
     span rows.
-    """
-    from clusteratlas.classifications.scheme_file import CLUSTER_TYPES, parse_weight
 
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"not valid YAML ({problem})", file=path, line=line) from None
-    if root is None:
+    >>> text = "clusters:\\n  - {code: A, name: Agri, type: Traded, industries: [01.10, '011']}\\n"
+    >>> name, rows = parse_yaml_scheme(text, Path("agri.yaml"), "NACE_R2")
+    >>> name, [(r["industry"], r["cluster_type"], r["line"]) for r in rows]
+    ('agri', [('01.10', 'traded', 2), ('011', 'traded', 2)])
+    """
+    raw = read_yaml(text, file=path)
+    if raw is None:
         raise InputError("the scheme file is empty", file=path)
-    top = _mapping(root, path, "the document")
-    if "clusters" not in top:
-        raise InputError("missing key", file=path, line=_line(root), column="clusters")
-    scheme = _scalar(top["scheme"], path, "scheme") if "scheme" in top else path.stem
-    cls_default = (
-        _scalar(top["classification"], path, "classification")
-        if "classification" in top
-        else default_classification
-    )
-    clusters = top["clusters"]
-    if not isinstance(clusters, yaml.SequenceNode):
-        raise InputError(
-            "must be a list of clusters", file=path, line=_line(clusters), column="clusters"
-        )
+    doc = validate(SchemeFile, raw, file=path)
+    scheme = (doc.scheme or "").strip() or path.stem
+    cls_default = (doc.classification or "").strip() or default_classification
     rows: list[dict[str, Any]] = []
-    for cnode in clusters.value:
-        cmap = _mapping(cnode, path, "a cluster")
-        for key in ("code", "name", "type", "industries"):
-            if key not in cmap:
-                raise InputError("missing key", file=path, line=_line(cnode), column=key)
-        unknown = sorted(set(cmap) - _CLUSTER_KEYS)
-        if unknown:
-            raise InputError(
-                f"unknown key (allowed: {', '.join(sorted(_CLUSTER_KEYS))})",
-                file=path,
-                line=_line(cmap[unknown[0]]),
-                column=unknown[0],
-            )
-        code = _scalar(cmap["code"], path, "code")
-        name = _scalar(cmap["name"], path, "name")
-        ctype = _scalar(cmap["type"], path, "type").lower()
+    for i, cluster in enumerate(doc.clusters):
+        code, name = cluster.code.strip(), cluster.name.strip()
         for key, value in (("code", code), ("name", name)):
             if not value:
-                raise InputError("empty value", file=path, line=_line(cmap[key]), column=key)
-        if ctype not in CLUSTER_TYPES:
-            raise InputError(
-                f"cluster type {ctype!r} is not one of {', '.join(CLUSTER_TYPES)}",
-                file=path,
-                line=_line(cmap["type"]),
-                column="type",
-            )
-        cls = (
-            _scalar(cmap["classification"], path, "classification")
-            if "classification" in cmap
-            else cls_default
-        )
-        members = cmap["industries"]
-        if not isinstance(members, yaml.SequenceNode) or not members.value:
-            raise InputError(
-                "must be a non-empty list of codes or {code, weight} mappings",
-                file=path,
-                line=_line(members),
-                column="industries",
-            )
-        for mnode in members.value:
-            if isinstance(mnode, yaml.ScalarNode):
-                industry, weight = str(mnode.value).strip(), 1.0
+                raise InputError(
+                    "empty value", file=path, line=line_of(raw, ["clusters", i, key]), column=key
+                )
+        cls = (cluster.classification or "").strip() or cls_default
+        for j, member in enumerate(cluster.industries):
+            at = ["clusters", i, "industries", j]
+            line = line_of(raw, at)
+            if isinstance(member, str):
+                industry, weight = member.strip(), 1.0
             else:
-                mmap = _mapping(mnode, path, "an industry entry")
-                if "code" not in mmap:
-                    raise InputError("missing key", file=path, line=_line(mnode), column="code")
-                industry = _scalar(mmap["code"], path, "code")
-                weight = (
-                    parse_weight(
-                        _scalar(mmap["weight"], path, "weight"),
-                        path=path,
-                        line=_line(mmap["weight"]),
-                        column="weight",
-                    )
-                    if "weight" in mmap
-                    else 1.0
+                industry = member.code.strip()
+                weight = parse_weight(
+                    member.weight,
+                    path=path,
+                    line=line_of(raw, [*at, "weight"]),
+                    column="weight",
                 )
             if not industry:
-                raise InputError("empty industry code", file=path, line=_line(mnode), column="code")
+                raise InputError("empty industry code", file=path, line=line, column="code")
             rows.append(
                 {
                     "industry": industry,
                     "cluster": code,
                     "cluster_name": name,
-                    "cluster_type": ctype,
+                    "cluster_type": cluster.type,
                     "weight": weight,
                     "classification": cls,
-                    "line": _line(mnode),
+                    "line": line,
                     "extra": {},
                 }
             )

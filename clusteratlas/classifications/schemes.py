@@ -7,10 +7,10 @@ Built-in schemes:
     ``clusteratlas schemes derive`` and shipped with the package
     (``data/eu_nace2_clusters.csv``; see ``docs/schemes.md`` for the rule).
 ``uscmp-naics2012``
-    The US Cluster Mapping Project's own scheme on 6-digit NAICS 2012. Its definitions file
-    is third-party data and is not shipped: it is read from the shared data folder
-    (``clusters/uscmp_cluster_definitions_naics2012.csv`` under ``shared_dir``, default
-    :func:`clusteratlas.paths.shared_data_dir`), or from a store it was loaded into before.
+    The US Cluster Mapping Project's own scheme on 6-digit NAICS 2012, read from the
+    reference data shipped with the package (``USCMP_NAICS2012`` in
+    :mod:`clusteratlas.classifications.reference`), or, given ``shared_dir``, from the
+    official ``clusters/uscmp_cluster_definitions_naics2012.csv`` under it.
 
 Any other name is read as a path to a user's scheme file (:func:`read_scheme_file`).
 """
@@ -24,11 +24,10 @@ from typing import Any
 
 import pandas as pd
 
-from clusteratlas.classifications import uscmp
+from clusteratlas.classifications import reference, uscmp
 from clusteratlas.classifications.scheme_file import FRAME_COLUMNS, read_scheme_file
 from clusteratlas.errors import InputError
 from clusteratlas.fileio import sha256_file
-from clusteratlas.paths import shared_data_dir
 
 EU_NACE2_FILE = "eu_nace2_clusters.csv"
 
@@ -54,7 +53,7 @@ BUILT_IN: dict[str, SchemeInfo] = {
         uscmp.SCHEME,
         uscmp.CLASSIFICATION,
         "US Cluster Mapping Project: 51 traded + 16 local clusters on 6-digit NAICS 2012",
-        f"shared data clusters/{uscmp.DEFINITIONS_FILE} (not shipped), or a store",
+        f"packaged file {reference.PACKAGE_FOLDER}/{uscmp.DEFINITIONS_FILE}.gz",
     ),
 }
 
@@ -70,10 +69,12 @@ def eu_nace2_path() -> Path:
 
 
 def _from_store(store: Any, name: str) -> pd.DataFrame | None:
-    frame = store.query(
-        "SELECT industry, cluster, cluster_name, cluster_type, weight, classification "
-        "FROM schemes WHERE scheme = ? ORDER BY cluster, industry",
-        [name],
+    from clusteratlas.store.queries import scheme_rows
+
+    frame = scheme_rows(
+        store,
+        name,
+        ["industry", "cluster", "cluster_name", "cluster_type", "weight", "classification"],
     )
     if frame.empty:
         return None
@@ -96,7 +97,8 @@ def get_scheme(
         ``'eu-nace2'``, ``'uscmp-naics2012'``, the name of a scheme in ``store``, or a path
         to a scheme file (CSV or YAML).
     shared_dir:
-        The shared data folder, for ``uscmp-naics2012`` (default: the detected one).
+        A folder of official files to read ``uscmp-naics2012`` from (default: the packaged
+        reference data).
     store:
         A :class:`~clusteratlas.store.Store`; schemes loaded into it are found by name.
     keep_extra:
@@ -108,19 +110,20 @@ def get_scheme(
         frame.attrs["scheme"] = name
         return frame
     if name == uscmp.SCHEME:
-        folder = Path(shared_dir) if shared_dir is not None else shared_data_dir()
-        path = folder / "clusters" / uscmp.DEFINITIONS_FILE if folder is not None else None
-        if path is not None and path.is_file():
-            frame = uscmp.load_uscmp_definitions(path)
-            frame.attrs["sha256"] = sha256_file(path)
-            return frame if keep_extra else frame[FRAME_COLUMNS]
-        if store is not None and (found := _from_store(store, name)) is not None:
-            return found
-        raise InputError(
-            f"the CMP definitions file is not shipped; point --shared at a folder holding "
-            f"clusters/{uscmp.DEFINITIONS_FILE}, or use a store it was loaded into",
-            parameter="shared_dir",
-        )
+        if shared_dir is None:
+            path = reference.reference_file("USCMP_NAICS2012")
+        else:
+            path = Path(shared_dir) / "clusters" / uscmp.DEFINITIONS_FILE
+            if not path.is_file():
+                if store is not None and (found := _from_store(store, name)) is not None:
+                    return found
+                raise InputError(
+                    f"{path} is missing; leave out --shared to use the packaged definitions",
+                    parameter="shared_dir",
+                )
+        frame = uscmp.load_uscmp_definitions(path)
+        frame.attrs["sha256"] = sha256_file(path)
+        return frame if keep_extra else frame[FRAME_COLUMNS]
     if store is not None and (found := _from_store(store, name)) is not None:
         return found
     path = Path(name)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from clusteratlas.classifications._io import read_codes_csv
+from clusteratlas.classifications.scheme_rules import validate_scheme
 from clusteratlas.errors import InputError
 
 SCHEME = "uscmp-naics2012"
@@ -122,6 +123,7 @@ def load_uscmp_definitions(path: str | Path) -> pd.DataFrame:
     out = out.sort_values(
         ["cluster", "industry"], key=lambda s: s.astype(int) if s.name == "cluster" else s
     ).reset_index(drop=True)
+    out = validate_scheme(out, file=path, lines=None)  # the rules every scheme obeys
     out.attrs.update(
         scheme=SCHEME,
         source=str(path),

@@ -13,15 +13,40 @@ import sys
 import typer
 from rich.console import Console
 
-from clusteratlas.errors import ClusterAtlasError
+from clusteratlas import __version__
+from clusteratlas.cli.options import normalise_token
+from clusteratlas.cli.params import flag_for
+from clusteratlas.errors import ClusterAtlasError, InputError
 
 app = typer.Typer(
     name="clusteratlas",
     help="Cluster Atlas: an open observatory for industrial clusters and industrial change.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
+    # NUTS2021 and 2021 name the same --nuts-version choice (see cli.options).
+    context_settings={"token_normalize_func": normalise_token},
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"clusteratlas {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        help="Print the version and exit.",
+        is_eager=True,
+        callback=_print_version,
+    ),
+) -> None:
+    """Cluster Atlas: an open observatory for industrial clusters and industrial change."""
+
 
 # One module per group of verbs; each exposes register(app).
 COMMAND_MODULES = [
@@ -44,18 +69,23 @@ COMMAND_MODULES = [
 err_console = Console(stderr=True)
 
 
-def _register_all() -> None:
-    for name in COMMAND_MODULES:
+def _register_all(target: typer.Typer, modules: list[str]) -> None:
+    """Register every verb group; a module that fails to import stops the program.
+
+    A missing verb must never pass silently (an install without an extra, a broken import):
+    the error names the module and what it could not import.
+    """
+    for name in modules:
         try:
             module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # group not built yet
-                continue
-            raise
-        module.register(app)
+        except ImportError as exc:
+            raise ImportError(
+                f"clusteratlas: command module {name} failed to import: {exc}"
+            ) from exc
+        module.register(target)
 
 
-_register_all()
+_register_all(app, COMMAND_MODULES)
 
 
 def main() -> None:
@@ -63,6 +93,9 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except ClusterAtlasError as exc:
+        if isinstance(exc, InputError):
+            # analytics name their Python parameter; the CLI user reads the flag
+            exc.parameter = flag_for(exc.parameter)
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except typer.Exit as exc:

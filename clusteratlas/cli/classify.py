@@ -16,8 +16,9 @@ READERS = ("NACE_R2", "NACE_R21", "NAICS2012", "ISIC4", "NUTS2016", "NUTS2021", 
 
 
 def _hierarchy(name: str, shared: Path | None, store: Path | None):
-    """The hierarchy of ``name`` from the store if it holds it, else from the shared files."""
-    from clusteratlas.classifications import isic, nace, naics, nuts
+    """The hierarchy of ``name`` from the store if it holds it, else from the official files
+    under ``--shared``, else from the reference data shipped with the package."""
+    from clusteratlas.classifications import isic, nace, naics, nuts, reference
     from clusteratlas.classifications.loading import hierarchy_from_store
 
     path = store_path(store)
@@ -28,6 +29,15 @@ def _hierarchy(name: str, shared: Path | None, store: Path | None):
             found = hierarchy_from_store(s, name)
         if found is not None:
             return found
+    if shared is None:
+        if name not in READERS:
+            raise InputError(
+                f"unknown classification {name!r} (known: {', '.join(READERS)})",
+                parameter="CLASSIFICATION",
+            )
+        if name.startswith("NUTS"):
+            return nuts.nuts_hierarchy(reference.nuts_regions(name))
+        return reference.hierarchy(name)
     folder = _shared(shared)
     files = {
         "NACE_R2": lambda: nace.load_nace_rev2(folder / "classifications" / nace.NACE_R2_FILE),
@@ -62,7 +72,7 @@ def register(app: typer.Typer) -> None:
         from clusteratlas.classifications.loading import load_all
         from clusteratlas.store import Store
 
-        folder = _shared(shared)
+        folder = _shared(shared) if shared is not None else None  # None: packaged lists
         with (
             Store(store_path(store)) as s,
             Progress(
@@ -88,6 +98,11 @@ def register(app: typer.Typer) -> None:
         for name, files in result["missing"].items():
             console.print(
                 f"skipped {name}: none of {', '.join(files)} in {folder}", highlight=False
+            )
+        if folder is None:
+            console.print(
+                "from the reference data shipped with clusteratlas (see docs/classifications.md)",
+                highlight=False,
             )
 
     @group.command("show")

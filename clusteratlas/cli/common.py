@@ -1,22 +1,18 @@
-"""Options and helpers shared by CLI modules."""
+"""Consoles and helpers shared by CLI modules (options and enums live in :mod:`.options`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import typer
 from rich.console import Console
 
+from clusteratlas.cli.options import StoreOption
 from clusteratlas.paths import default_store_path
 
 console = Console()
+err_console = Console(stderr=True)
 
-StoreOption = typer.Option(
-    None,
-    "--store",
-    help="DuckDB store file (default: the user data dir, or $CLUSTERATLAS_STORE).",
-    show_default=False,
-)
+__all__ = ["StoreOption", "console", "err_console", "store_path"]
 
 
 def store_path(value: Path | None) -> Path:

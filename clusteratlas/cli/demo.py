@@ -20,6 +20,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from clusteratlas.cli.common import console
+from clusteratlas.cli.options import hidden_alias, pick
 from clusteratlas.errors import InputError
 
 SCHEME = "eu-nace2"
@@ -56,10 +57,11 @@ class _Steps:
 def _ensure_scheme(store: Any) -> pd.DataFrame:
     """The eu-nace2 scheme, loaded into the store unless the same rows are there already."""
     from clusteratlas.classifications.schemes import get_scheme, load_scheme_into_store
+    from clusteratlas.store.queries import scheme_rows
 
     scheme = get_scheme(SCHEME)
     cols = ["industry", "cluster", "cluster_type", "weight"]
-    held = store.query(f"SELECT {', '.join(cols)} FROM schemes WHERE scheme = ?", [SCHEME])
+    held = scheme_rows(store, SCHEME, cols)
     mine = scheme[cols].astype({"weight": float}).sort_values(cols).reset_index(drop=True)
     held = held.astype({"weight": float}).sort_values(cols).reset_index(drop=True)
     if not mine.astype(str).equals(held.astype(str)):
@@ -300,11 +302,14 @@ def register(app: typer.Typer) -> None:
         store: Path | None = typer.Option(
             None,
             "--store",
-            help="Store to build the demo into (default: OUT/demoland.duckdb). Earlier demo "
+            help="Store to build the demo into (default: OUT_DIR/demoland.duckdb). Earlier demo "
             "data in it are replaced; other data are left alone.",
             show_default=False,
         ),
-        out: Path = typer.Option(Path("demo"), "--out", help="Folder for the output files."),
+        out_dir: Path = typer.Option(
+            Path("demo"), "--out-dir", help="Folder for the output files."
+        ),
+        old_out: Path | None = hidden_alias("--out"),
         seed: int = typer.Option(2024, "--seed", help="Random seed (same seed, same Demoland)."),
         years: int = typer.Option(15, "--years", help="Number of years, ending in 2024."),
         regions: int = typer.Option(
@@ -324,6 +329,7 @@ def register(app: typer.Typer) -> None:
         level: int = typer.Option(2, "--level", help="Region level of the console report."),
     ) -> None:
         """Build a SYNTHETIC atlas of the fictional Demoland offline and map its clusters."""
+        out = pick(out_dir, old_out, new_name="--out-dir", old_name="--out", default=Path("demo"))
         if small:
             regions, years = SMALL["regions"], SMALL["years"]
         run_demo(

@@ -8,25 +8,46 @@ of a loaded dataset; ``cache`` inspects and repairs the download cache.
 
 from __future__ import annotations
 
-import contextlib
-import os
-from collections.abc import Iterator
+from enum import StrEnum
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from clusteratlas.cli.common import StoreOption, console, store_path
-from clusteratlas.errors import InputError
-from clusteratlas.fileio import write_frame_atomic
+from clusteratlas.cli.common import StoreOption, console, err_console, store_path
+from clusteratlas.cli.options import (
+    CacheOption,
+    FilterAlias,
+    NutsVersion,
+    NutsVersionOption,
+    OfflineOption,
+    OutputFormat,
+    OutputFormatOption,
+    RefreshOption,
+    RegionSystemAlias,
+    RetriesOption,
+    WhereOption,
+    hidden_alias,
+    pick,
+    region_system,
+    timeout_option,
+    where_filters,
+)
 from clusteratlas.sources.cache import Cache
-from clusteratlas.sources.eurostat_api import FORMATS, EurostatAPI, parse_filters
-from clusteratlas.sources.flags import describe_flag
-from clusteratlas.sources.http import HttpClient, RetryPolicy, Timeouts
+from clusteratlas.sources.eurostat_api import parse_filters
+from clusteratlas.sources.eurostat_fetch import open_api
+from clusteratlas.store.flags import describe_flag
 
-err_console = Console(stderr=True)
-BASE_URL_ENV = "CLUSTERATLAS_EUROSTAT_URL"
+
+class Via(StrEnum):
+    """How a table is delivered (``fetch eurostat --via``)."""
+
+    tsv = "tsv"
+    csv = "csv"
+    xml = "xml"
+    json = "json"
+    csv3 = "csv3"
+
 
 BaseUrlOption = typer.Option(
     None,
@@ -35,65 +56,13 @@ BaseUrlOption = typer.Option(
     "or test server serving the same /eurostat/api/dissemination/... paths.",
     show_default=False,
 )
-OfflineOption = typer.Option(
-    False, "--offline", help="Use only the download cache; fail if a table is not cached."
-)
-RefreshOption = typer.Option(
-    False, "--refresh", help="Download again even if the cached copy is current."
-)
-CacheOption = typer.Option(
-    None,
-    "--cache",
-    help="Download cache folder (default: the user cache dir, or $CLUSTERATLAS_CACHE).",
-    show_default=False,
-)
-RegionSystemOption = typer.Option(
-    None,
-    "--region-system",
-    help="NUTS version of the geo codes (NUTS2013, NUTS2016, NUTS2021, NUTS2024); "
-    "default: detected from the codes ('NUTS?' when unclear).",
-    show_default=False,
-)
-TimeoutOption = typer.Option(60.0, "--timeout", help="Read timeout in seconds.")
-RetriesOption = typer.Option(5, "--retries", help="Attempts per request (with backoff).")
+TimeoutOption = timeout_option(60.0)
 BackoffOption = typer.Option(
     0.5,
     "--backoff",
     help="Seconds of the first retry's backoff ceiling; it doubles per retry (capped at 30 s), "
     "each wait drawn at random below it. Retry-After from the server takes precedence.",
 )
-
-
-@contextlib.contextmanager
-def _api(
-    base_url: str | None, cache: Path | None, offline: bool, refresh: bool, timeout: float,
-    retries: int, backoff: float = 0.5,
-) -> Iterator[EurostatAPI]:  # fmt: skip
-    if offline and refresh:
-        raise InputError("--offline and --refresh exclude each other", parameter="--refresh")
-    if retries < 1:
-        raise InputError("must be at least 1", parameter="--retries")
-    if backoff < 0 or timeout <= 0:
-        raise InputError("must be positive", parameter="--backoff" if backoff < 0 else "--timeout")
-    base = base_url or os.environ.get(BASE_URL_ENV) or "https://ec.europa.eu"
-    if not base.startswith(("http://", "https://")):
-        raise InputError(f"{base!r} is not an http(s) URL", parameter="--base-url")
-    client = HttpClient(
-        timeouts=Timeouts(connect=min(10.0, timeout), read=timeout),
-        retry=RetryPolicy(attempts=retries, base=backoff),
-        offline=offline,
-    )
-    with client:
-        yield EurostatAPI(base, client=client, cache=Cache(cache), offline=offline,
-                          refresh=refresh)  # fmt: skip
-
-
-def _check_region_system(value: str | None) -> None:
-    from clusteratlas.sources.ingest import REGION_SYSTEMS
-
-    if value is not None and value not in REGION_SYSTEMS:
-        raise InputError(f"unknown region system {value!r} (expected one of "
-                         f"{', '.join(REGION_SYSTEMS)})", parameter="--region-system")  # fmt: skip
 
 
 def _report_table(r) -> Table:
@@ -151,23 +120,27 @@ def register_fetch(group: typer.Typer) -> None:
 
     @group.command("eurostat")
     def fetch_eurostat(
-        dataset: str = typer.Argument(..., help="Eurostat dataset code, e.g. lfst_r_lfe2en2."),
-        filters: list[str] = typer.Option(
-            [], "--filter", help="Keep only DIM=CODE[,CODE…] (repeatable), e.g. geo=AT1,AT2."
+        dataset: str = typer.Argument(
+            ..., metavar="CODE", help="Eurostat dataset code, e.g. lfst_r_lfe2en2."
         ),
-        fmt: str = typer.Option(
-            "tsv",
-            "--format",
-            help="tsv: whole table as SDMX-TSV (bulk); csv: SDMX-CSV; xml: SDMX-ML; json: "
-            "JSON-stat from the statistics API and csv3: SDMX-CSV 2.0 from the SDMX 3.0 API, "
-            "both with --filter sent to Eurostat (the others filter after download).",
+        where: list[str] = WhereOption,
+        old_filter: list[str] = FilterAlias,
+        via: Via | None = typer.Option(
+            None,
+            "--via",
+            help="tsv (default): whole table as SDMX-TSV (bulk); csv: SDMX-CSV; xml: SDMX-ML; "
+            "json: JSON-stat from the statistics API and csv3: SDMX-CSV 2.0 from the SDMX 3.0 "
+            "API, both with --where sent to Eurostat (the others filter after download).",
+            show_default=False,
         ),
+        old_format: Via | None = hidden_alias("--format"),
         base_url: str | None = BaseUrlOption,
         store: Path | None = StoreOption,
         offline: bool = OfflineOption,
         refresh: bool = RefreshOption,
         cache: Path | None = CacheOption,
-        region_system: str | None = RegionSystemOption,
+        nuts_version: NutsVersion | None = NutsVersionOption,
+        old_region_system: str | None = RegionSystemAlias,
         timeout: float = TimeoutOption,
         retries: int = RetriesOption,
         backoff: float = BackoffOption,
@@ -176,12 +149,13 @@ def register_fetch(group: typer.Typer) -> None:
         from clusteratlas.sources.eurostat_load import load_eurostat
         from clusteratlas.store import Store
 
-        if fmt not in FORMATS:
-            raise InputError(f"unknown format {fmt!r} (use {', '.join(FORMATS)})",
-                             parameter="--format")  # fmt: skip
-        _check_region_system(region_system)
-        parsed = parse_filters(filters)
-        with _api(base_url, cache, offline, refresh, timeout, retries, backoff) as api:
+        fmt = (pick(via, old_format, new_name="--via", old_name="--format") or Via.tsv).value
+        system = region_system(nuts_version, old_region_system)
+        parsed = parse_filters(where_filters(where, old_filter))
+        with open_api(
+            base_url, cache, offline=offline, refresh=refresh, timeout=timeout,
+            retries=retries, backoff=backoff,
+        ) as api:  # fmt: skip
             # no spinner here: big downloads draw their own progress bar (sources.http)
             err_console.print(f"fetching {dataset} ({fmt})…", highlight=False)
             data = api.fetch(dataset, fmt=fmt, filters=parsed)
@@ -189,7 +163,7 @@ def register_fetch(group: typer.Typer) -> None:
                 err_console.status(f"loading {len(data.frame):,} cells…"),
                 Store(store_path(store)) as s,
             ):
-                report = load_eurostat(s, data, region_system=region_system)
+                report = load_eurostat(s, data, region_system=system)
         _print_reports([report])
 
     def _recipe_command(name: str) -> None:
@@ -200,7 +174,8 @@ def register_fetch(group: typer.Typer) -> None:
             offline: bool = OfflineOption,
             refresh: bool = RefreshOption,
             cache: Path | None = CacheOption,
-            region_system: str | None = RegionSystemOption,
+            nuts_version: NutsVersion | None = NutsVersionOption,
+            old_region_system: str | None = RegionSystemAlias,
             timeout: float = TimeoutOption,
             retries: int = RetriesOption,
             backoff: float = BackoffOption,
@@ -208,7 +183,7 @@ def register_fetch(group: typer.Typer) -> None:
             from clusteratlas.sources.recipes import load_recipes, run_recipe
             from clusteratlas.store import Store
 
-            _check_region_system(region_system)
+            system = region_system(nuts_version, old_region_system)
             recipe = load_recipes()[name]
             total = len(recipe.datasets)
             done: list[str] = []
@@ -218,10 +193,18 @@ def register_fetch(group: typer.Typer) -> None:
                 err_console.print(f"[{len(done)}/{total}] {item.code} …", highlight=False)
 
             with (
-                _api(base_url, cache, offline, refresh, timeout, retries, backoff) as api,
+                open_api(
+                    base_url,
+                    cache,
+                    offline=offline,
+                    refresh=refresh,
+                    timeout=timeout,
+                    retries=retries,
+                    backoff=backoff,
+                ) as api,
                 Store(store_path(store)) as s,
             ):
-                result = run_recipe(recipe, api, s, region_system=region_system,
+                result = run_recipe(recipe, api, s, region_system=system,
                                     on_dataset=announce)  # fmt: skip
             if result.loaded:
                 _print_reports(result.loaded)
@@ -259,25 +242,33 @@ def register(app: typer.Typer) -> None:
     def show(
         dataset: str = typer.Argument(..., help="Dataset code, e.g. lfst_r_lfe2en2."),
         store: Path | None = StoreOption,
-        where: list[str] = typer.Option(
-            [], "--where", help="Keep only DIM=CODE[,CODE…] (repeatable), e.g. geo=AT11."
-        ),
-        fmt: str = typer.Option("csv", "--format", help="Output file format: csv | parquet."),
-        out: Path | None = typer.Option(None, "--out", help="Write the table here."),
+        where: list[str] = WhereOption,
+        old_filter: list[str] = FilterAlias,
+        fmt: OutputFormat = OutputFormatOption,
+        out: Path | None = typer.Option(None, "--out", help="Write the table to this file."),
         limit: int = typer.Option(40, "--limit", help="Rows shown on screen."),
     ) -> None:
         """The tidy table of a Eurostat dataset: one column per dimension, time, value, flag."""
         from clusteratlas.sources.eurostat_load import tidy_from_store
         from clusteratlas.store import Store
+        from clusteratlas.store.provenance import build_record, store_datasets, write_output
 
-        if fmt not in ("csv", "parquet"):
-            raise InputError(f"unknown format {fmt!r} (csv or parquet)", parameter="--format")
-        filters = parse_filters(where)
+        filters = parse_filters(where_filters(where, old_filter))
         with Store(store_path(store), read_only=True) as s:
             frame = tidy_from_store(s, dataset.lower(), filters)
+            datasets = store_datasets(s, dataset.lower()) if out is not None else []
         if out is not None:
-            _write_atomic(frame, out, fmt)
-            err_console.print(f"wrote {len(frame):,} rows to {out}")
+            record = build_record(
+                "data show",
+                options={"store": str(store_path(store)), "dataset": dataset.lower(),
+                         "where": filters},
+                datasets=datasets,
+                classifications=[d["classification"] for d in datasets if d.get("classification")],
+                nuts_versions=[d["region_system"] for d in datasets
+                               if str(d.get("region_system") or "").startswith("NUTS")],
+            )  # fmt: skip
+            write_output(frame, out, record, fmt=fmt.value)
+            err_console.print(f"wrote {len(frame):,} rows to {out} (+ .provenance.json)")
             return
         t = Table(title=f"{dataset} ({len(frame):,} rows) — Source: Eurostat")
         for c in frame.columns:
@@ -326,7 +317,3 @@ def register(app: typer.Typer) -> None:
         """Remove cached downloads (of one dataset, or all)."""
         n = Cache(cache).clear(dataset)
         console.print(f"removed {n} cache entr{'y' if n == 1 else 'ies'}")
-
-
-def _write_atomic(frame, out: Path, fmt: str) -> None:
-    write_frame_atomic(frame, out, fmt)

@@ -1,6 +1,6 @@
 """``clusteratlas fetch gisco`` and ``clusteratlas fetch census``.
 
-* ``fetch gisco --year 2021 --scale 20M --epsg 4326 --level 2``: NUTS boundaries from GISCO
+* ``fetch gisco --nuts-version 2021 --scale 20M --epsg 4326 --level 2``: NUTS boundaries from GISCO
   into the download cache, their code list into the store's ``regions`` table;
 * ``fetch census --year 2016 --geo state|county|msa``: US County Business Patterns
   (employment, establishments, payroll by NAICS) into the store, bridged to NAICS 2012.
@@ -11,12 +11,24 @@
 from __future__ import annotations
 
 import os
+from enum import StrEnum
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
 from clusteratlas.cli.common import StoreOption, console, store_path
+from clusteratlas.cli.options import (
+    CacheOption,
+    NutsVersion,
+    OfflineOption,
+    RefreshOption,
+    RetriesOption,
+    hidden_alias,
+    nuts_version,
+    pick,
+    timeout_option,
+)
 from clusteratlas.errors import InputError
 
 GISCO_URL_ENV = "CLUSTERATLAS_GISCO_URL"
@@ -24,13 +36,51 @@ CENSUS_API_ENV = "CLUSTERATLAS_CENSUS_API_URL"
 CENSUS_FILES_ENV = "CLUSTERATLAS_CENSUS_FILES_URL"
 CENSUS_KEY_ENV = "CENSUS_API_KEY"
 
-CacheOption = typer.Option(
-    None, "--cache", help="Download cache folder (default: user cache dir or $CLUSTERATLAS_CACHE)."
-)
-OfflineOption = typer.Option(False, "--offline", help="Use only the cache; fail if not cached.")
-RefreshOption = typer.Option(False, "--refresh", help="Download again even if cached.")
-TimeoutOption = typer.Option(120.0, "--timeout", help="Read timeout in seconds.")
-RetriesOption = typer.Option(5, "--retries", help="Attempts per request (with backoff).")
+TimeoutOption = timeout_option(120.0)
+
+
+class Scale(StrEnum):
+    """GISCO scale: 1:1 million … 1:60 million."""
+
+    s01M = "01M"
+    s03M = "03M"
+    s10M = "10M"
+    s20M = "20M"
+    s60M = "60M"
+
+
+class Epsg(StrEnum):
+    """Coordinate reference system of the boundaries."""
+
+    wgs84 = "4326"
+    laea = "3035"
+    web_mercator = "3857"
+
+
+class GiscoLevel(StrEnum):
+    """NUTS level of the boundaries (``all``: every level in one file)."""
+
+    l0 = "0"
+    l1 = "1"
+    l2 = "2"
+    l3 = "3"
+    all = "all"
+
+
+class CensusGeo(StrEnum):
+    """County Business Patterns geography."""
+
+    state = "state"
+    county = "county"
+    msa = "msa"
+
+
+class CensusVia(StrEnum):
+    """How CBP is fetched."""
+
+    auto = "auto"
+    files = "files"
+    api = "api"
 
 
 def _client(offline: bool, refresh: bool, timeout: float, retries: int):
@@ -61,10 +111,13 @@ def register_fetch(group: typer.Typer) -> None:
 
     @group.command("gisco")
     def fetch_gisco(
-        year: str = typer.Option("2021", "--year", help="NUTS version: 2003 … 2024."),
-        scale: str = typer.Option("20M", "--scale", help="01M, 03M, 10M, 20M or 60M."),
-        epsg: str = typer.Option("4326", "--epsg", help="4326, 3035 or 3857."),
-        level: str = typer.Option("all", "--level", help="0, 1, 2, 3 or all."),
+        version: NutsVersion = typer.Option(
+            NutsVersion.v2021, "--nuts-version", help="NUTS version of the boundaries."
+        ),
+        old_year: str | None = hidden_alias("--year"),
+        scale: Scale = typer.Option(Scale.s20M, "--scale", help="Scale 1:N million."),
+        epsg: Epsg = typer.Option(Epsg.wgs84, "--epsg", help="EPSG code of the projection."),
+        level: GiscoLevel = typer.Option(GiscoLevel.all, "--level", help="NUTS level."),
         base_url: str | None = typer.Option(
             None,
             "--base-url",
@@ -82,7 +135,9 @@ def register_fetch(group: typer.Typer) -> None:
         from clusteratlas.sources.gisco import ATTRIBUTION, GISCO_URL, load_gisco, nuts_file
         from clusteratlas.store import Store
 
-        spec = nuts_file(year, scale, epsg, level)
+        chosen = pick(version, nuts_version(old_year, "--year"), new_name="--nuts-version",
+                      old_name="--year", default=NutsVersion.v2021)  # fmt: skip
+        spec = nuts_file(chosen.value, scale.value, epsg.value, level.value)
         base = _base(base_url, GISCO_URL_ENV, GISCO_URL)
         with (
             _client(offline, refresh, timeout, retries) as client,
@@ -116,9 +171,9 @@ def register_fetch(group: typer.Typer) -> None:
     @group.command("census")
     def fetch_census(
         year: int = typer.Option(..., "--year", help="CBP reference year (2012 or later)."),
-        geo: str = typer.Option("county", "--geo", help="state, county or msa."),
-        via: str = typer.Option(
-            "auto",
+        geo: CensusGeo = typer.Option(CensusGeo.county, "--geo", help="Geography."),
+        via: CensusVia = typer.Option(
+            CensusVia.auto,
             "--via",
             help="files (bulk zip), api (Census Data API) or auto "
             "(files up to 2016, which carry the size class of withheld cells; api from 2017).",
@@ -133,7 +188,7 @@ def register_fetch(group: typer.Typer) -> None:
             "paths (/programs-surveys/...), e.g. a mirror or test server.",
         ),
         concordance: Path | None = typer.Option(
-            None, "--concordance", help="NAICS 2017 -> 2012 concordance CSV (default: shared data)."
+            None, "--concordance", help="NAICS 2017 -> 2012 concordance CSV (default: packaged)."
         ),
         store: Path | None = StoreOption,
         cache: Path | None = CacheOption,
@@ -153,13 +208,13 @@ def register_fetch(group: typer.Typer) -> None:
         with (
             _client(offline, refresh, timeout, retries) as client,
             Store(store_path(store)) as s,
-            console.status(f"fetching CBP {year} {geo}…"),
+            console.status(f"fetching CBP {year} {geo.value}…"),
         ):
             res = load_census(
                 s,
                 year,
-                geo,
-                via=via,
+                geo.value,
+                via=via.value,
                 api_key=key,
                 api_url=api,
                 files_url=files,

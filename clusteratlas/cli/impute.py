@@ -6,6 +6,7 @@ writes ``D-imputed`` atomically; ``docs/suppressed-cells.md`` describes the meth
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -13,11 +14,19 @@ import typer
 from clusteratlas.cli.common import StoreOption, console, store_path
 
 
+class ImputeMethod(StrEnum):
+    """How suppressed cells are filled (``transform.suppressed.METHODS``)."""
+
+    eco = "eco"
+    cbp = "cbp"
+    none = "none"
+
+
 def register(app: typer.Typer) -> None:
     @app.command("impute")
     def impute(
         dataset: str = typer.Option(..., "--dataset", help="Stored dataset to fill."),
-        method: str = typer.Option(
+        method: ImputeMethod = typer.Option(
             ..., "--method", help="eco (parent-residual split), cbp (size-class midpoints), none."
         ),
         store: Path | None = StoreOption,
@@ -29,8 +38,8 @@ def register(app: typer.Typer) -> None:
         from clusteratlas.store import Store
         from clusteratlas.transform.impute_store import impute_dataset
 
-        with Store(store_path(store)) as s, console.status(f"imputing {dataset} ({method})…"):
-            res = impute_dataset(s, dataset, method, new_dataset=new_dataset)
+        with Store(store_path(store)) as s, console.status(f"imputing {dataset} ({method.value})…"):
+            res = impute_dataset(s, dataset, method.value, new_dataset=new_dataset)
         console.print(
             f"{res.dataset} → {res.new_dataset}: {res.rows:,} rows, {res.filled:,} cells filled "
             f"by {res.method!r}, {res.still_missing:,} still missing",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -10,6 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from clusteratlas.cli.common import StoreOption, console, store_path
+from clusteratlas.cli.options import NutsVersion, NutsVersionOption, hidden_alias, pick
 from clusteratlas.sources.ingest import (
     CLASSIFICATIONS,
     FORMATS,
@@ -18,6 +20,15 @@ from clusteratlas.sources.ingest import (
     ingest_files,
 )
 from clusteratlas.store import Store
+
+
+class InputFormat(StrEnum):
+    """What the input files are: found out (auto), tidy panels, or Eurostat TSV."""
+
+    auto = "auto"
+    panel = "panel"
+    eurostat_tsv = "eurostat-tsv"
+
 
 STEPS = ("reading", "parsing", "converting", "checking codes", "loading")
 err_console = Console(stderr=True)
@@ -39,8 +50,9 @@ def register(app: typer.Typer) -> None:
         region_system: str | None = typer.Option(
             None,
             "--region-system",
-            help=f"Region codes' system: {', '.join(REGION_SYSTEMS)}. Default: 'NUTS?' "
-            "(version unknown) for Eurostat files, 'user' for panels.",
+            help=f"Region codes' system: {', '.join(REGION_SYSTEMS)} (for NUTS, --nuts-version "
+            "says the same). Default: 'NUTS?' (version unknown) for Eurostat files, 'user' for "
+            "panels.",
         ),
         classification: str | None = typer.Option(
             None,
@@ -48,18 +60,25 @@ def register(app: typer.Typer) -> None:
             help=f"Industry codes' classification: {', '.join(CLASSIFICATIONS)}. Default: "
             "from the table for Eurostat files (nace_r2 -> NACE_R2), 'user' for panels.",
         ),
-        fmt: str = typer.Option(
-            "auto",
-            "--format",
+        nuts_version: NutsVersion | None = NutsVersionOption,
+        fmt: InputFormat = typer.Option(
+            InputFormat.auto,
+            "--input-format",
             help=f"{' | '.join(FORMATS)}: auto finds Eurostat TSV by its '\\time' or "
             "'\\TIME_PERIOD' header marker and panels by their extension.",
         ),
+        old_format: str | None = hidden_alias("--format"),
     ) -> None:
         """Load files into the store, all in one transaction (one bad file loads nothing).
 
         Re-ingesting a dataset replaces its observations; provenance (file, sha256, time,
         attribution) is recorded for every file.
         """
+        fmt = pick(fmt.value, old_format, new_name="--input-format", old_name="--format",
+                   default="auto")  # fmt: skip
+        if nuts_version is not None:
+            region_system = pick(nuts_version.region_system, region_system,
+                                 new_name="--nuts-version", old_name="--region-system")  # fmt: skip
         check_options(fmt=fmt, region_system=region_system, classification=classification)
         with (
             Store(store_path(store)) as s,

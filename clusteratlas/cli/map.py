@@ -11,23 +11,48 @@ The result is written atomically as CSV or Parquet (by extension) with a
 ``--save`` the cluster table, region cluster strength and trends also go into the store's
 atlas tables (keyed by scheme, region system and year, with the provenance record), where
 ``clusteratlas serve --store`` reads them (``docs/atlas.md``).
+
+Options follow the CLI conventions (:mod:`clusteratlas.cli.options`): ``--where`` (old
+``--filter``), ``--year YYYY`` or ``YYYY-YYYY``, ``--lq-base`` and ``--group-by`` as choices
+(``--group-by`` was ``--level``, which now always means a region level; the old spelling is a
+hidden alias for one release). Errors from the mapping name Python parameters; the app prints
+them as flags through :mod:`clusteratlas.cli.params`.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 
 import typer
 
 from clusteratlas.cli.common import console, store_path
 from clusteratlas.cli.engine_options import EngineOption, SparkMasterOption, backend_for
+from clusteratlas.cli.options import (
+    FilterAlias,
+    LqBase,
+    LqBaseOption,
+    StoreOption,
+    WhereOption,
+    YearOption,
+    hidden_alias,
+    out_file,
+    parse_years,
+    pick,
+    where_filters,
+)
 from clusteratlas.engine import engine_name
 from clusteratlas.errors import InputError
 from clusteratlas.mapping.output import output_format, write_result
 from clusteratlas.mapping.strength import Thresholds
 
-LQ_BASES = ("total", "traded")
-LEVELS = ("nuts", "none", "column")
+
+class Grouping(StrEnum):
+    """How regions are grouped for benchmarks and percentile cut-offs."""
+
+    nuts = "nuts"
+    none = "none"
+    column = "column"
 
 
 def _thresholds(items: list[str] | None) -> Thresholds:
@@ -50,50 +75,67 @@ def _thresholds(items: list[str] | None) -> Thresholds:
     return Thresholds(**values)
 
 
-def _derived_tables(
-    result, trends_years: tuple[int, int] | None, backend=None
-) -> dict[str, object]:
-    """Region cluster strength and (optionally) the trends table, from the cluster table
-    (a DataFrame, or an Ibis table on ``backend`` such as the Parquet the engine wrote)."""
+def _derived_tables(result, span: tuple[int, int] | None, backend=None) -> dict[str, object]:
+    """Region cluster strength and (optionally) the trends table, from the cluster table: a
+    DataFrame (pandas API, provenance in attrs) or an Ibis table on ``backend`` (such as the
+    Parquet the engine wrote)."""
     import ibis
 
-    from clusteratlas.engine import connect
-    from clusteratlas.mapping.growth import trends
+    if not isinstance(result, ibis.Table):
+        from clusteratlas.mapping import cluster_strength, trends
+
+        out = {"strength": cluster_strength(result)}
+        if span is not None:
+            have = set(result["year"].unique())
+            missing = [y for y in span if y not in have]
+            if missing:
+                raise InputError(f"the panel has no year {missing[0]}", parameter="--trends")
+            out["trends"] = trends(result, *span)
+        return out
+    from clusteratlas.mapping.growth import trends_table
     from clusteratlas.mapping.strength import region_cluster_strength
 
-    if isinstance(result, ibis.Table):
-        table = result
-        have = set(table.select("year").distinct().to_pandas()["year"])
-    else:
-        backend = connect()
-        frame = result.copy(deep=False)
-        frame.attrs = {}  # the provenance record stays with the result, not in the engine
-        table = ibis.memtable(frame)
-        have = set(result["year"].unique())
-    out = {"strength": backend.to_pandas(region_cluster_strength(table).order_by("year", "region"))}
-    if trends_years is not None:
-        start, end = trends_years
-        missing = [y for y in trends_years if y not in have]
+    have = set(result.select("year").distinct().to_pandas()["year"])
+    strength = region_cluster_strength(result).order_by("year", "region")
+    out = {"strength": backend.to_pandas(strength)}
+    if span is not None:
+        missing = [y for y in span if y not in have]
         if missing:
             raise InputError(f"the panel has no year {missing[0]}", parameter="--trends")
-        expr = trends(table, start, end).order_by("region", "cluster")
-        out["trends"] = backend.to_pandas(expr)
+        out["trends"] = backend.to_pandas(trends_table(result, *span).order_by("region", "cluster"))
     return out
 
 
 def _parse_trends(value: str | None) -> tuple[int, int] | None:
+    """``--trends START:END`` (or ``START-END``, the ``--year`` range spelling)."""
     if value is None:
         return None
-    start, sep, end = value.partition(":")
-    try:
-        years = (int(start), int(end))
-    except ValueError:
-        years = None
-    if not sep or years is None or years[0] >= years[1]:
+    span = parse_years(value, "--trends")
+    if span is None or span[0] >= span[1]:
         raise InputError(
-            f"expected START:END years, e.g. 2010:2015, got {value!r}", parameter="--trends"
+            f"expected START:END years with START < END, e.g. 2010:2015, got {value!r}",
+            parameter="--trends",
         )
-    return years
+    return span
+
+
+def _years(value: str | None) -> list[int] | None:
+    span = parse_years(value, "--year")
+    return None if span is None else list(range(span[0], span[1] + 1))
+
+
+def _derived_tables(result, span: tuple[int, int] | None) -> dict[str, object]:
+    """Region cluster strength and (optionally) the trends table, from the cluster table."""
+    from clusteratlas.mapping import cluster_strength, trends
+
+    out = {"strength": cluster_strength(result)}
+    if span is not None:
+        have = set(result["year"].unique())
+        missing = [y for y in span if y not in have]
+        if missing:
+            raise InputError(f"the panel has no year {missing[0]}", parameter="--trends")
+        out["trends"] = trends(result, *span)
+    return out
 
 
 def _engine_summary(summary: dict, written: list[Path]) -> None:
@@ -154,48 +196,76 @@ def _save(result, store, scheme, clusters, region_system) -> tuple[Path, str, st
 def register(app: typer.Typer) -> None:
     @app.command("map")
     def map_command(
-        out: Path = typer.Option(..., "--out", help="Result file: .csv or .parquet."),
-        store: Path | None = typer.Option(
-            None, "--store", help="Store file (default: the user data dir or $CLUSTERATLAS_STORE)."
+        out: Path = out_file("Result file: .csv or .parquet.", required=True),
+        store: Path | None = StoreOption,
+        scheme: str | None = typer.Option(
+            None, "--scheme", help="Cluster scheme in the store.", show_default=False
         ),
-        scheme: str | None = typer.Option(None, "--scheme", help="Cluster scheme in the store."),
         panel: Path | None = typer.Option(
-            None, "--panel", help="Panel file (region, industry, year, employment, ...)."
+            None,
+            "--panel",
+            help="Panel file (region, industry, year, employment, ...).",
+            show_default=False,
         ),
         clusters: Path | None = typer.Option(
-            None, "--clusters", help="Cluster definitions file (with --panel)."
+            None, "--clusters", help="Cluster definitions file (with --panel).", show_default=False
         ),
-        year: int | None = typer.Option(None, "--year", help="Only this year."),
-        lq_base: str = typer.Option(
-            "total", "--lq-base", help="total (EU: all industries) or traded (CMP universes)."
-        ),
+        year: str | None = YearOption,
+        lq_base: LqBase = LqBaseOption,
         benchmark: Path | None = typer.Option(
-            None, "--benchmark", help="External benchmark file: cluster, year, employment."
+            None,
+            "--benchmark",
+            help="External benchmark file: cluster, year, employment; a '*' row holds the "
+            "all-industry total (needed by --lq-base total when the panel holds industries "
+            "outside the scheme).",
+            show_default=False,
         ),
-        dataset: str | None = typer.Option(None, "--dataset", help="Store dataset to use."),
-        where: list[str] | None = typer.Option(
-            None, "--where", help="Keep observations with this dimension, e.g. age=Y15-64."
+        dataset: str | None = typer.Option(
+            None, "--dataset", help="Store dataset to use.", show_default=False
         ),
+        where: list[str] = WhereOption,
+        old_filter: list[str] = FilterAlias,
         measure: list[str] | None = typer.Option(
-            None, "--measure", help="Measure recipe, e.g. employment=THS*1000."
+            None, "--measure", help="Measure recipe, e.g. employment=THS*1000.", show_default=False
         ),
         total_industry: str | None = typer.Option(
-            None, "--total-industry", help="Industry code holding region totals (e.g. TOTAL)."
+            None,
+            "--total-industry",
+            help="Industry code holding region totals (e.g. TOTAL).",
+            show_default=False,
         ),
-        level: str | None = typer.Option(
-            None, "--level", help="Region grouping: nuts, none or column (default: automatic)."
+        group_by: Grouping | None = typer.Option(
+            None,
+            "--group-by",
+            help="How regions are grouped for benchmarks and percentiles: nuts (NUTS level), "
+            "none (one group) or column (the panel's level column). Default: automatic.",
+            case_sensitive=False,
+            show_default=False,
         ),
+        old_level: Grouping | None = hidden_alias("--level", case_sensitive=False),
         threshold: list[str] | None = typer.Option(
-            None, "--threshold", help="Override a threshold, e.g. star_lq=1.5 (repeatable)."
+            None,
+            "--threshold",
+            help="Override a threshold, e.g. star_lq=1.5 (repeatable).",
+            show_default=False,
         ),
         strength_out: Path | None = typer.Option(
-            None, "--strength-out", help="Also write region cluster strength here."
+            None,
+            "--strength-out",
+            help="Also write region cluster strength to this file.",
+            show_default=False,
         ),
         trends_years: str | None = typer.Option(
-            None, "--trends", help="Years START:END for the trends table (with --trends-out)."
+            None,
+            "--trends",
+            help="Years START:END for the trends table (with --trends-out).",
+            show_default=False,
         ),
         trends_out: Path | None = typer.Option(
-            None, "--trends-out", help="Write growth, LQ change and shift-share here."
+            None,
+            "--trends-out",
+            help="Write growth, LQ change and shift-share to this file.",
+            show_default=False,
         ),
         save: bool = typer.Option(
             False,
@@ -230,18 +300,10 @@ def register(app: typer.Typer) -> None:
             raise InputError("--trends and --trends-out go together", parameter="--trends")
         if trends_out is not None:
             output_format(trends_out, "--trends-out")
-            if year is not None:
-                raise InputError("--trends needs both years: drop --year", parameter="--year")
-        if lq_base not in LQ_BASES:
-            raise InputError(
-                f"must be one of {', '.join(LQ_BASES)}, got {lq_base!r}", parameter="--lq-base"
-            )
-        if level is not None and level not in LEVELS:
-            raise InputError(
-                f"must be one of {', '.join(LEVELS)}, got {level!r}", parameter="--level"
-            )
+        level = pick(group_by, old_level, new_name="--group-by", old_name="--level")
+        where_items = where_filters(where, old_filter)
         options = dict(
-            year=year,
+            year=_years(year),
             lq_base=lq_base,
             benchmark=benchmark,
             thresholds=_thresholds(threshold),
@@ -257,7 +319,7 @@ def register(app: typer.Typer) -> None:
                 if panel is None or clusters is None:
                     missing = "--clusters" if panel is not None else "--panel"
                     raise InputError("--panel and --clusters go together", parameter=missing)
-                if scheme is not None or dataset is not None or where or measure:
+                if scheme is not None or dataset is not None or where_items or measure:
                     raise InputError(
                         "--scheme/--dataset/--where/--measure read the store; with --panel "
                         "the definitions come from --clusters",
@@ -305,7 +367,7 @@ def register(app: typer.Typer) -> None:
                     store_path(store),
                     scheme,
                     dataset=dataset,
-                    where=where,
+                    where=where_items,
                     measures=measure,
                     status=status,
                     **options,
@@ -315,13 +377,12 @@ def register(app: typer.Typer) -> None:
                 status("region cluster strength and trends")
                 derived = _derived_tables(result, span)  # errors before anything is written
             status(f"writing {out}")
-            provenance = result.attrs.get("provenance", {})
-            write_result(result, out, provenance)
+            write_result(result, out, result.attrs.get("provenance", {}))
             written = [out]
             for key, path in (("strength", strength_out), ("trends", trends_out)):
                 if path is not None:
-                    extra = {"table": key, "trends": list(span) if key == "trends" else None}
-                    write_result(derived[key], path, {**provenance, **extra})
+                    frame = derived[key]
+                    write_result(frame, path, frame.attrs.get("provenance", {}))
                     written.append(path)
         if save:
             saved = _save(result, store, scheme, clusters, region_system)

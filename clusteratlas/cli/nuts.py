@@ -19,8 +19,9 @@ import typer
 from rich.table import Table
 
 from clusteratlas.cli.common import StoreOption, console, store_path
+from clusteratlas.cli.options import NutsVersion
 from clusteratlas.errors import InputError
-from clusteratlas.fileio import write_frame_atomic
+from clusteratlas.store.provenance import input_file
 
 FileArg = typer.Argument(None, help="A CSV/TSV file (gzip ok) instead of a stored dataset.")
 
@@ -51,9 +52,32 @@ def _column(df: pd.DataFrame, column: str, path: Path) -> pd.Series:
     )
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write atomically: a temp file in the same folder, then rename."""
-    write_frame_atomic(frame, path, "csv")
+def _write_csv(frame: pd.DataFrame, path: Path, record: dict) -> None:
+    """Write atomically (a temp file in the same folder, then rename), with the provenance
+    sidecar ``PATH.provenance.json``."""
+    from clusteratlas.store.provenance import write_output
+
+    write_output(frame, path, record, fmt="csv")
+
+
+def _provenance(command: str, chain: list, versions: list, **kw: object) -> dict:
+    """The provenance record of a ``nuts`` output: change tables used (packaged ones as
+    datasets, with their source and licence), versions, inputs and options."""
+    from clusteratlas.classifications import reference
+    from clusteratlas.store.provenance import build_record
+
+    packaged = {e["file"]: e["name"] for e in reference.manifest()["lists"]}
+    datasets = [reference.dataset_record(packaged[Path(str(t.source)).name])
+                for t in chain if Path(str(t.source)).name in packaged]  # fmt: skip
+    options = {k: v for k, v in kw.items() if k not in ("inputs", "datasets")}
+    options["change_tables"] = [str(t.source) for t in chain]
+    return build_record(
+        command,
+        inputs=kw.get("inputs", []),  # type: ignore[arg-type]
+        options=options,
+        datasets=[*datasets, *kw.get("datasets", [])],  # type: ignore[misc]
+        nuts_versions=[v for v in versions if v],
+    )
 
 
 def _print_report(report: pd.DataFrame, limit: int = 40) -> None:
@@ -84,9 +108,9 @@ def register(app: typer.Typer) -> None:
         dataset: str | None = typer.Option(None, "--dataset", help="Stored dataset."),
     ) -> None:
         """Which NUTS version (2013, 2016, 2021, 2024) are the region codes written in?"""
+        from clusteratlas.classifications.nuts_detect import detect_version
+        from clusteratlas.classifications.nuts_lists import code_lists
         from clusteratlas.store import Store
-        from clusteratlas.transform.nuts_codes import code_lists
-        from clusteratlas.transform.nuts_detect import detect_version
         from clusteratlas.transform.nuts_store import detect_dataset
 
         if file is not None:
@@ -107,8 +131,10 @@ def register(app: typer.Typer) -> None:
     @group.command("convert")
     def convert(
         file: Path | None = FileArg,
-        to: str = typer.Option(..., "--to", help="Target NUTS version, e.g. 2021."),
-        from_: str | None = typer.Option(None, "--from", help="Source version (default: detect)."),
+        to: NutsVersion = typer.Option(..., "--to", help="Target NUTS version, e.g. 2021."),
+        from_: NutsVersion | None = typer.Option(
+            None, "--from", help="Source NUTS version (default: detected)."
+        ),
         store: Path | None = StoreOption,
         dataset: str | None = typer.Option(None, "--dataset", help="Stored dataset to convert."),
         new_dataset: str | None = typer.Option(
@@ -131,6 +157,7 @@ def register(app: typer.Typer) -> None:
         measure_column: str = typer.Option("measure", "--measure-column"),
     ) -> None:
         """Convert observations to another NUTS version, with a change report."""
+        to, from_ = to.value, from_.value if from_ is not None else None  # type: ignore[assignment]
         from clusteratlas.transform.nuts_store import available_tables
         from clusteratlas.transform.nuts_versions import ADDITIVE_MEASURES
 
@@ -159,7 +186,15 @@ def register(app: typer.Typer) -> None:
                     measure=measure_column,
                     rebuild=rebuild,
                 )
-            _write_csv(conv.frame, out)
+            record = _provenance(
+                "nuts convert",
+                chain,
+                [from_, to],
+                inputs=[input_file("data", file), *(input_file("changes", f) for f in files)],
+                from_version=from_, to_version=to, additive=sorted(additive or []),
+                rebuild=rebuild, column=column, value_column=value_column,
+            )  # fmt: skip
+            _write_csv(conv.frame, out, record)
             rep = conv.report
             console.print(f"wrote {out} ({len(conv.frame):,} rows)", highlight=False)
         else:
@@ -180,6 +215,11 @@ def register(app: typer.Typer) -> None:
                     rebuild=rebuild,
                 )
             rep = res.report
+            record = _provenance(
+                "nuts convert", [], [res.from_version, res.to_version],
+                store=str(store_path(store)), dataset=dataset, new_dataset=res.new_dataset,
+                tables=str(res.tables), rebuild=rebuild,
+            )  # fmt: skip
             console.print(res.tables, highlight=False)
             counts = ", ".join(f"{k} {v:,}" for k, v in sorted(res.counts.items()))
             console.print(
@@ -189,17 +229,18 @@ def register(app: typer.Typer) -> None:
             )
         _print_report(rep)
         if report is not None:
-            _write_csv(rep, report)
+            _write_csv(rep, report, {**record, "table": "change report"})
             console.print(f"wrote {report}", highlight=False)
 
     @group.command("changes")
     def changes_cmd(
-        from_: str = typer.Option(..., "--from", help="From version, e.g. 2016."),
-        to: str = typer.Option(..., "--to", help="To version, e.g. 2021."),
+        from_: NutsVersion = typer.Option(..., "--from", help="From NUTS version, e.g. 2016."),
+        to: NutsVersion = typer.Option(..., "--to", help="To NUTS version, e.g. 2021."),
         changes: list[Path] | None = typer.Option(None, "--changes", help="Extra change tables."),
         out: Path | None = typer.Option(None, "--out", help="Write the table(s) as CSV."),
     ) -> None:
         """Show (or export) the change table(s) between two NUTS versions."""
+        from_, to = from_.value, to.value  # type: ignore[assignment]
         from clusteratlas.transform.nuts_changes import describe, find_path
         from clusteratlas.transform.nuts_store import available_tables
 
@@ -214,5 +255,9 @@ def register(app: typer.Typer) -> None:
             t.add_row(str(r.level), r.code_from, r.code_to, r.relation, r.note[:70])
         console.print(t)
         if out is not None:
-            _write_csv(rows, out)
+            record = _provenance(
+                "nuts changes", chain, [from_, to],
+                inputs=[input_file("changes", f) for f in changes or []],
+            )  # fmt: skip
+            _write_csv(rows, out, record)
             console.print(f"wrote {out}", highlight=False)

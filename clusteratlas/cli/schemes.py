@@ -13,13 +13,15 @@ from clusteratlas.errors import InputError
 SharedOption = typer.Option(
     None,
     "--shared",
-    help="Folder of real data (classifications/, clusters/); default: ../shared/data or "
-    "$CLUSTERATLAS_SHARED_DATA.",
+    help="Folder of the official files (classifications/, clusters/, nuts/) to read instead "
+    "of the reference data shipped with the package.",
     show_default=False,
 )
 
 
 def _shared(value: Path | None) -> Path:
+    """The folder of official files a command needs (``--shared``, else
+    ``$CLUSTERATLAS_SHARED_DATA``); never a guessed ``../shared/data``."""
     from clusteratlas.paths import shared_data_dir
 
     folder = value if value is not None else shared_data_dir()
@@ -85,13 +87,10 @@ def register(app: typer.Typer) -> None:
         path = store_path(store)
         if path.exists():
             from clusteratlas.store import Store
+            from clusteratlas.store.queries import scheme_summary
 
             with Store(path, read_only=True) as s:
-                df = s.query(
-                    "SELECT scheme, count(DISTINCT cluster) AS clusters, count(*) AS rows, "
-                    "string_agg(DISTINCT classification, ',') AS classification "
-                    "FROM schemes GROUP BY 1 ORDER BY 1"
-                )
+                df = scheme_summary(s)
             t2 = Table(title=f"schemes in {path}")
             for col in df.columns:
                 t2.add_column(col)

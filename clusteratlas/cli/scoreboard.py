@@ -1,12 +1,13 @@
 """``clusteratlas scoreboard``: score regions on a composite-indicator framework.
 
     clusteratlas scoreboard --framework FILE.yaml --data FILE.csv --out scores.csv
-        [--year Y] [--denominators FILE] [--groups FILE] [--impute ...] [--treat ...]
-        [--normalise ...] [--aggregate ...] [--peers R1,R2] [--uncertainty N]
-        [--strengths REGION] [--report coverage] [--edition open-data [--edition-data DIR]]
+        [--year Y|Y1-Y2] [--denominators FILE] [--groups FILE] [--impute ...] [--treat ...]
+        [--normalise ...] [--aggregate ... [--power P]] [--peers R1,R2] [--uncertainty N]
+        [--strengths REGION] [--coverage] [--report FILE]
+        [--edition open-data [--edition-data DIR] [--edition-out-dir DIR]]
 
 Writes ``scores.csv`` (``region, year, node, level, score, rank`` [+ rank bands]) and
-``scores.provenance.json`` (the pipeline log), both atomically.
+``scores.csv.provenance.json`` (the provenance record with the pipeline log), both atomically.
 """
 
 from __future__ import annotations
@@ -18,7 +19,17 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from clusteratlas.cli.common import console
+from clusteratlas.cli.common import console, err_console
+from clusteratlas.cli.options import (
+    AggregateChoice,
+    ImputeChoice,
+    NormaliseChoice,
+    TreatChoice,
+    WeightsChoice,
+    hidden_alias,
+    parse_years,
+    pick,
+)
 from clusteratlas.errors import InputError
 
 
@@ -45,6 +56,68 @@ def _print_frame(
     console.print(t)
 
 
+def _coverage(fw, sd, coverage, report: Path | None) -> None:
+    from clusteratlas.scoreboard.coverage import coverage_report
+    from clusteratlas.scoreboard.tables import write_csv_atomic
+
+    cov = coverage if coverage is not None else coverage_report(fw, sd)
+    shown = cov.assign(data=cov["with_data"].astype(str) + "/" + cov["indicators"].astype(str))
+    years_col = "reference_years" if "reference_years" in cov.columns else "years"
+    shown[years_col] = shown[years_col].fillna("")
+    _print_frame(
+        f"coverage of {fw.name}",
+        shown,
+        ["dimension", "name", "status", "data", "regions_any", "regions_all", years_col],
+        no_wrap=("dimension", "status", years_col),
+    )
+    for row in cov[cov["note"] != ""].itertuples(index=False):
+        console.print(f"  {row.dimension}: {row.note}", soft_wrap=True, highlight=False)
+    if report is not None:
+        write_csv_atomic(cov, report)
+        console.print(f"wrote {report}")
+
+
+def _print_strengths(rd, yr: int, top: int) -> None:
+    who = f"[bold]{rd.label}[/] ({'+'.join(rd.members)}) {yr}"
+    console.print(f"{who}, peers {rd.peers_source}: {', '.join(rd.peers)}")
+    _print_frame(
+        "strengths and bottlenecks (relative score = 100 × score / peers' mean)",
+        rd.flags[rd.flags["flag"] != ""],
+        ["flag", "level", "node", "name", "score", "peer_mean", "relative", "reason"],
+    )
+    _print_frame(
+        f"top-{top} / bottom-{top} indicators by rank among all regions",
+        rd.top_bottom,
+        ["side", "node", "name", "score", "rank", "of"],
+    )
+
+
+def _print_joint(res, joint: str, joint_out: Path | None, yr: int) -> None:
+    from clusteratlas.scoreboard import reading
+    from clusteratlas.scoreboard.tables import write_csv_atomic
+
+    matrix, peer_map, left_out = reading.joint_challenges_for(
+        res.table(yr),
+        res.run.framework,
+        reading.parse_entities(joint),
+        structure=res.structure,
+        weights=res.structure_weights,
+        member_weights=res.member_weights,
+    )
+    console.print(
+        f"[bold]joint challenges {yr}[/] (B = bottleneck, S = strength, each vs own peers)"
+    )
+    shown = matrix.drop(columns=["name", "level"]).replace("", "·")
+    console.print(shown.to_string(index=False), soft_wrap=True, highlight=False)
+    for label, used in peer_map.items():
+        console.print(f"  peers of {label}: {', '.join(used)}", soft_wrap=True, highlight=False)
+    if left_out:
+        console.print(f"not scored (no data): {', '.join(left_out)}")
+    if joint_out is not None:
+        write_csv_atomic(matrix, joint_out)
+        console.print(f"wrote {joint_out}")
+
+
 def register(app: typer.Typer) -> None:
     @app.command("scoreboard")
     def scoreboard(
@@ -61,8 +134,8 @@ def register(app: typer.Typer) -> None:
             "--out",
             help="Scores CSV to write (a .provenance.json sidecar is written beside it).",
         ),
-        year: int | None = typer.Option(
-            None, "--year", help="Score this year only (default: every year in the data)."
+        year: str | None = typer.Option(
+            None, "--year", help="Score these years only: YYYY or YYYY-YYYY (default: all)."
         ),
         denominators: Path | None = typer.Option(
             None, "--denominators", help="CSV: region, year, denominator, value."
@@ -70,26 +143,20 @@ def register(app: typer.Typer) -> None:
         groups: Path | None = typer.Option(
             None, "--groups", help="CSV: region, group (for group imputation)."
         ),
-        impute: str = typer.Option(
-            "none",
-            "--impute",
-            help="none|mean|median|group-mean|group-median|panel-last|panel-linear",
-        ),
+        impute: ImputeChoice = typer.Option(ImputeChoice.none, "--impute", help="Imputation."),
         max_gap: int | None = typer.Option(
             None, "--max-gap", help="Panel imputation: at most this many years."
         ),
-        treat: str = typer.Option(
-            "none",
+        treat: TreatChoice = typer.Option(
+            TreatChoice.none,
             "--treat",
-            help="none|coinr (winsorise, else log)|ris (cap ±3 SD, power if skew > 1)",
+            help="Outliers: none, coinr (winsorise, else log), ris (cap ±3 SD, power if skew > 1).",
         ),
         winmax: int = typer.Option(
             5, "--winmax", help="COINr treatment: at most this many points winsorised."
         ),
-        normalise: str = typer.Option(
-            "minmax",
-            "--normalise",
-            help="minmax|zscore|rank|prank|borda|fracmax|dist2max|dist2ref|dist2target|goalposts|none",
+        normalise: NormaliseChoice = typer.Option(
+            NormaliseChoice.minmax, "--normalise", help="Normalisation."
         ),
         range_: str = typer.Option(
             "0,100", "--range", help="Output range LO,HI of bounded normalisations."
@@ -100,13 +167,17 @@ def register(app: typer.Typer) -> None:
         reference: str | None = typer.Option(
             None, "--reference", help="Reference region for dist2ref."
         ),
-        weights: str = typer.Option(
-            "given", "--weights", help="given|balanced (correlation-balanced)"
+        weights: WeightsChoice = typer.Option(
+            WeightsChoice.given, "--weights", help="given, or balanced (correlation-balanced)."
         ),
-        aggregate: str | None = typer.Option(
-            None,
-            "--aggregate",
-            help="arithmetic|geometric|harmonic|generalised|copeland for nodes that name none.",
+        aggregate: AggregateChoice | None = typer.Option(
+            None, "--aggregate", help="Aggregation of nodes that name none (see --override)."
+        ),
+        power: float | None = typer.Option(
+            None, "--power", help="Exponent p of --aggregate generalised (2: quadratic mean)."
+        ),
+        override: bool = typer.Option(
+            False, "--override", help="Apply --aggregate to every node, whatever it names."
         ),
         min_share: float = typer.Option(
             0.5, "--min-share", help="Share of a node's children needed to score it."
@@ -121,8 +192,11 @@ def register(app: typer.Typer) -> None:
             None, "--strengths", help="Print strengths and bottlenecks of REGION."
         ),
         top: int = typer.Option(5, "--top", help="Top-N / bottom-N list length."),
-        report: str | None = typer.Option(
-            None, "--report", help="coverage: print indicators per dimension, regions and years."
+        coverage_flag: bool = typer.Option(
+            False, "--coverage", help="Print indicators per dimension, regions and years."
+        ),
+        report: Path | None = typer.Option(
+            None, "--report", help="Write the coverage report to this CSV (implies --coverage)."
         ),
         edition: str | None = typer.Option(
             None,
@@ -138,9 +212,10 @@ def register(app: typer.Typer) -> None:
             help="Cluster-mapping output (region, year, value: share of employment in strong "
             "clusters) to score 'Entrepreneurial conditions' in the open-data edition.",
         ),
-        edition_out: Path | None = typer.Option(
-            None, "--edition-out", help="Write the edition's framework, data and reports here."
+        edition_out_dir: Path | None = typer.Option(
+            None, "--edition-out-dir", help="Write the edition's framework, data and reports here."
         ),
+        edition_out_old: Path | None = hidden_alias("--edition-out"),
         joint: str | None = typer.Option(
             None,
             "--joint",
@@ -156,21 +231,24 @@ def register(app: typer.Typer) -> None:
         sensitivity: int = typer.Option(
             0, "--sensitivity", help="Saltelli base samples for Sobol indices of each choice."
         ),
-        seed: int = typer.Option(1, "--seed"),
+        seed: int = typer.Option(1, "--seed", help="Random seed of --uncertainty/--sensitivity."),
     ) -> None:
         """Score regions on a framework: pipeline, ranks, strengths/bottlenecks, uncertainty."""
-        from clusteratlas.scoreboard import api, reading, results
+        from clusteratlas.scoreboard import api, results
         from clusteratlas.scoreboard.framework import load_framework
-        from clusteratlas.scoreboard.pipeline import ScoreboardData
-        from clusteratlas.scoreboard.tables import (
-            parse_region_list,
-            read_structure_csv,
-            write_csv_atomic,
-        )
+        from clusteratlas.scoreboard.tables import parse_region_list, scoreboard_data
 
-        structure_table = read_structure_csv(structure) if structure is not None else None
+        edition_out = pick(
+            edition_out_dir, edition_out_old, new_name="--edition-out-dir", old_name="--edition-out"
+        )
+        if report is not None and report.suffix == "" and report.name == "coverage":
+            # the old spelling --report coverage (a kind of report, not a file)
+            err_console.print("note: --report coverage is now --coverage", highlight=False)
+            report, coverage_flag = None, True
+        span = parse_years(year)
         structure_weights: dict[str, float] | None = None
         member_weights: dict[str, float] | None = None
+        structure_table = structure
         coverage = None
         if edition is not None:
             if edition != "open-data":
@@ -184,8 +262,8 @@ def register(app: typer.Typer) -> None:
             if structure_table is None:
                 structure_table, structure_weights = ed.structure, STRUCTURE_WEIGHTS
             member_weights = ed.population.to_dict()
-            if year is None:
-                year = ed.year
+            if span is None:
+                span = (ed.year, ed.year)
             if edition_out is not None:
                 written = ed.write(edition_out)
                 console.print(f"wrote the edition to {edition_out} ({len(written)} files)")
@@ -196,33 +274,14 @@ def register(app: typer.Typer) -> None:
                     parameter="--framework",
                 )
             fw = load_framework(framework)
-            sd = ScoreboardData.from_files(data, denominators, groups)
+            sd = scoreboard_data(data, denominators, groups)
 
-        if report is not None and report != "coverage":
-            raise InputError(
-                f"unknown report {report!r}; available: coverage", parameter="--report"
-            )
-        if report == "coverage":
-            from clusteratlas.scoreboard.coverage import coverage_report
-
-            cov = coverage if coverage is not None else coverage_report(fw, sd)
-            shown = cov.assign(
-                data=cov["with_data"].astype(str) + "/" + cov["indicators"].astype(str)
-            )
-            years_col = "reference_years" if "reference_years" in cov.columns else "years"
-            shown[years_col] = shown[years_col].fillna("")
-            _print_frame(
-                f"coverage of {fw.name}",
-                shown,
-                ["dimension", "name", "status", "data", "regions_any", "regions_all", years_col],
-                no_wrap=("dimension", "status", years_col),
-            )
-            for row in cov[cov["note"] != ""].itertuples(index=False):
-                console.print(f"  {row.dimension}: {row.note}", soft_wrap=True, highlight=False)
+        if coverage_flag or report is not None:
+            _coverage(fw, sd, coverage, report)
         if out is None and strengths is None and joint is None:
-            if report is None and edition_out is None:
+            if not (coverage_flag or report is not None or edition_out is not None):
                 raise InputError(
-                    "give --out FILE.csv (or --strengths REGION / --joint / --report coverage)",
+                    "give --out FILE.csv (or --strengths REGION / --joint / --coverage)",
                     parameter="--out",
                 )
             return
@@ -242,22 +301,27 @@ def register(app: typer.Typer) -> None:
             res = api.score(
                 fw,
                 sd,
-                year=year,
+                year=span,
                 uncertainty=uncertainty,
                 sensitivity=sensitivity,
                 seed=seed,
                 progress=lambda n: progress.advance(task, n),
-                impute=impute,
+                impute=impute.value,
                 max_gap=max_gap,
-                treat=treat,
+                treat=treat.value,
                 winmax=winmax,
-                normalise=normalise,
+                normalise=normalise.value,
                 normalise_range=_range(range_),
                 normalise_scope="global" if global_ else "year",
                 reference=reference,
-                weights=weights,
-                aggregate=aggregate,
+                weights=weights.value,
+                aggregate=aggregate.value if aggregate is not None else None,
+                power=power,
+                override=override,
                 min_share=min_share,
+                structure=structure_table,
+                structure_weights=structure_weights,
+                member_weights=member_weights,
             )
         if out is not None:
             side = res.write(out)
@@ -268,55 +332,9 @@ def register(app: typer.Typer) -> None:
                 res.sensitivity,
                 ["factor", "first_order", "total", "total_p05", "total_p95"],
             )
-        yr = (
-            year
-            if year is not None
-            else int(res.run.aggregated.index.get_level_values("year").max())
-        )
-        table = res.run.aggregated.xs(yr, level="year")
+        yr = res.year
         if strengths is not None:
-            rd = reading.read_region(
-                table,
-                res.run.framework,
-                strengths,
-                peers=parse_region_list(peers, "--peers", results.MAX_USER_PEERS),
-                structure=structure_table,
-                weights=structure_weights,
-                member_weights=member_weights,
-                top=top,
-            )
-            who = f"[bold]{rd.label}[/] ({'+'.join(rd.members)}) {yr}"
-            console.print(f"{who}, peers {rd.peers_source}: {', '.join(rd.peers)}")
-            _print_frame(
-                "strengths and bottlenecks (relative score = 100 × score / peers' mean)",
-                rd.flags[rd.flags["flag"] != ""],
-                ["flag", "level", "node", "name", "score", "peer_mean", "relative", "reason"],
-            )
-            _print_frame(
-                f"top-{top} / bottom-{top} indicators by rank among all regions",
-                rd.top_bottom,
-                ["side", "node", "name", "score", "rank", "of"],
-            )
+            chosen = parse_region_list(peers, "--peers", results.MAX_USER_PEERS)
+            _print_strengths(res.reading(strengths, chosen or None, year=yr, top=top), yr, top)
         if joint is not None:
-            matrix, peer_map, left_out = reading.joint_challenges_for(
-                table,
-                res.run.framework,
-                reading.parse_entities(joint),
-                structure=structure_table,
-                weights=structure_weights,
-                member_weights=member_weights,
-            )
-            console.print(
-                f"[bold]joint challenges {yr}[/] (B = bottleneck, S = strength, each vs own peers)"
-            )
-            shown = matrix.drop(columns=["name", "level"]).replace("", "·")
-            console.print(shown.to_string(index=False), soft_wrap=True, highlight=False)
-            for label, used in peer_map.items():
-                console.print(
-                    f"  peers of {label}: {', '.join(used)}", soft_wrap=True, highlight=False
-                )
-            if left_out:
-                console.print(f"not scored (no data): {', '.join(left_out)}")
-            if joint_out is not None:
-                write_csv_atomic(matrix, joint_out)
-                console.print(f"wrote {joint_out}")
+            _print_joint(res, joint, joint_out, yr)

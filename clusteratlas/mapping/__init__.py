@@ -3,10 +3,11 @@
 * :mod:`.aggregate` — industries into clusters (weighted, NULL-aware);
 * :mod:`.location_quotient`, :mod:`.shares`, :mod:`.wages` — the basic indicators;
 * :mod:`.strength` — stars (ECO), strong clusters (CMP), region cluster strength;
-* :mod:`.growth` — CAGR, change in LQ, shift-share, the ``trends`` table;
+* :mod:`.growth` — CAGR, change in LQ, shift-share, the trends table (Ibis);
 * :mod:`.build` — :func:`build_cluster_table`, the whole table as one expression;
 * :mod:`.panel`, :mod:`.benchmark`, :mod:`.levels` — inputs: panels, benchmarks, region levels;
 * :mod:`.api` — :func:`map_panel`, :func:`map_store` (pandas results with provenance);
+* :mod:`.results` — :func:`cluster_strength`, :func:`trends`: summaries of a result, pandas;
 * :mod:`.output` — atomic CSV/Parquet writing with a provenance sidecar.
 
 ``docs/methodology.md`` defines every indicator.
@@ -17,13 +18,13 @@ from clusteratlas.mapping.api import map_panel, map_store
 from clusteratlas.mapping.benchmark import read_benchmark_file
 from clusteratlas.mapping.build import CLUSTER_COLUMNS, build_cluster_table
 from clusteratlas.mapping.engine_output import map_panel_to_parquet
-from clusteratlas.mapping.growth import cagr, growth_rate, lq_change, shift_share, trends
+from clusteratlas.mapping.growth import cagr, growth_rate, lq_change, shift_share, trends_table
 from clusteratlas.mapping.location_quotient import location_quotient
 from clusteratlas.mapping.output import write_result
+from clusteratlas.mapping.results import cluster_strength, trends
 from clusteratlas.mapping.shares import benchmark_share, region_share
 from clusteratlas.mapping.strength import (
     Thresholds,
-    cluster_strength,
     is_strong,
     percentile_linear,
     region_cluster_strength,
@@ -31,6 +32,7 @@ from clusteratlas.mapping.strength import (
     star_productivity,
     star_size,
     star_specialisation,
+    strong_employment_share,
 )
 from clusteratlas.mapping.wages import wage
 
@@ -58,7 +60,9 @@ __all__ = [
     "star_productivity",
     "star_size",
     "star_specialisation",
+    "strong_employment_share",
     "trends",
+    "trends_table",
     "wage",
     "weighted_value",
     "write_result",

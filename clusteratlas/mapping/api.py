@@ -2,27 +2,33 @@
 
 Both return a pandas DataFrame — the cluster table of
 :func:`~clusteratlas.mapping.build.build_cluster_table`, sorted by year, region and cluster —
-whose ``attrs["provenance"]`` says how it was made (inputs and their SHA-256, options,
-thresholds, datasets and attribution lines). :func:`~clusteratlas.mapping.output.write_result`
-writes it with that record as a sidecar.
+whose ``attrs["provenance"]`` says how it was made (inputs and their SHA-256, options — among
+them ``lq_universe``, the universes the LQs were taken over —, thresholds, datasets and
+attribution lines). :func:`~clusteratlas.mapping.output.write_result` writes it with that
+record as a sidecar; :func:`~clusteratlas.mapping.results.cluster_strength` and
+:func:`~clusteratlas.mapping.results.trends` summarise it.
+
+Every option of the pipeline is a typed keyword; choices are :data:`LqBaseName` and
+:data:`LevelName` strings (or the CLI's ``StrEnum`` members, which are such strings). Bad
+input raises :class:`~clusteratlas.errors.InputError` naming the parameter (``lq_base``,
+``benchmark``, ``definitions``, ``scheme``, ``where`` ...) or the file, line and column.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypedDict, Unpack
 
 import ibis
 import pandas as pd
 
-import clusteratlas
 from clusteratlas.engine import as_backend, engine_of, with_memory_fallback
 from clusteratlas.errors import InputError
 from clusteratlas.fileio import sha256_file
-from clusteratlas.mapping.benchmark import check_benchmark, read_benchmark_file
-from clusteratlas.mapping.build import build_cluster_table
+from clusteratlas.mapping.benchmark import read_benchmark_file, total_universe
+from clusteratlas.mapping.build import LQ_BASES, build_cluster_table
+from clusteratlas.mapping.levels import LEVEL_CHOICES
 from clusteratlas.mapping.panel import (
     KEY_COLUMNS,
     check_panel_frame,
@@ -32,29 +38,85 @@ from clusteratlas.mapping.panel import (
 )
 from clusteratlas.mapping.panel_file import open_panel_file
 from clusteratlas.mapping.strength import Thresholds
+from clusteratlas.store.provenance import build_record, input_frame
 
 Status = Callable[[str], None]
-DEFINITION_COLUMNS = ("industry", "cluster", "cluster_type")
-CLUSTER_TYPES = ("traded", "local", "emerging")
+#: The LQ base: ``"total"`` (all industries, EU) or ``"traded"`` (CMP universes).
+LqBaseName = Literal["total", "traded"]
+#: How regions are grouped for benchmarks and percentiles (:mod:`~clusteratlas.mapping.levels`).
+LevelName = Literal["nuts", "none", "column"]
+
+
+class MapOptions(TypedDict, total=False):
+    """The options of the mapping pipeline, shared by :func:`map_panel` and :func:`map_store`.
+
+    Each is a typed keyword of both functions (PEP 692); :func:`map_panel` documents them.
+    """
+
+    year: int | Sequence[int] | None
+    lq_base: LqBaseName
+    benchmark: pd.DataFrame | str | Path | None
+    thresholds: Thresholds | Mapping[str, float] | None
+    level: LevelName | None
+    total_industry: str | None
+    microdata: bool | None
+    status: Status | None
 
 
 def _quiet(_: str) -> None:
     return None
 
 
+def _options(given: Mapping[str, Any], caller: str) -> dict[str, Any]:
+    """The pipeline options with their defaults, checked and normalised."""
+    unknown = sorted(set(given) - set(MapOptions.__annotations__))
+    if unknown:
+        raise TypeError(f"{caller}() got an unexpected keyword argument {unknown[0]!r}")
+    return {
+        "year": given.get("year"),
+        "lq_base": _choice(given.get("lq_base", "total"), LQ_BASES, "lq_base"),
+        "benchmark": given.get("benchmark"),
+        "thresholds": _thresholds(given.get("thresholds")),
+        "level": _choice(given.get("level"), LEVEL_CHOICES, "level"),
+        "total_industry": given.get("total_industry"),
+        "microdata": given.get("microdata"),
+        "status": given.get("status") or _quiet,
+    }
+
+
+def _choice(value: Any, allowed: Sequence[str], parameter: str) -> str | None:
+    """A choice given as a string or a ``StrEnum`` member, as its plain text value."""
+    if value is None:
+        return None
+    text = str(getattr(value, "value", value))
+    if text not in allowed:
+        raise InputError(f"must be one of {', '.join(allowed)}, got {text!r}", parameter=parameter)
+    return text
+
+
+def _thresholds(value: Thresholds | Mapping[str, float] | None) -> Thresholds:
+    if value is None or isinstance(value, Thresholds):
+        return value or Thresholds()
+    if not isinstance(value, Mapping):
+        raise InputError(
+            f"must be a Thresholds or a mapping of threshold names to numbers, got {value!r}",
+            parameter="thresholds",
+        )
+    known = Thresholds().as_dict()
+    unknown = sorted(set(map(str, value)) - set(known))
+    if unknown:
+        raise InputError(
+            f"unknown threshold {unknown[0]!r} (known: {', '.join(known)})",
+            parameter="thresholds",
+        )
+    return Thresholds(**{str(k): v for k, v in value.items()})
+
+
 def _definitions(definitions: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, dict | None]:
-    if isinstance(definitions, pd.DataFrame):
-        for col in DEFINITION_COLUMNS:
-            if col not in definitions.columns:
-                raise InputError("missing column in the definitions", column=col)
-        kinds = definitions["cluster_type"].astype(str).str.strip().str.lower()
-        bad = sorted(set(kinds) - set(CLUSTER_TYPES))
-        if bad:
-            raise InputError(
-                f"cluster_type must be one of {', '.join(CLUSTER_TYPES)}, got {bad[0]!r}",
-                column="cluster_type",
-            )
-        return definitions.assign(cluster_type=kinds), None
+    from clusteratlas.classifications import validate_scheme
+
+    if isinstance(definitions, pd.DataFrame):  # the same rules as a scheme file
+        return validate_scheme(definitions, parameter="definitions"), None
     from clusteratlas.classifications import read_scheme_file
 
     frame = read_scheme_file(definitions)
@@ -73,7 +135,9 @@ def _benchmark(
     if isinstance(benchmark, pd.DataFrame):
         for col in ("cluster", "year", "employment"):
             if col not in benchmark.columns:
-                raise InputError("missing column in the benchmark", column=col)
+                raise InputError(
+                    "missing column in the benchmark", column=col, parameter="benchmark"
+                )
         return benchmark, None, None
     frame = read_benchmark_file(benchmark)
     info = {"role": "benchmark", "path": str(benchmark), "sha256": sha256_file(benchmark)}
@@ -88,19 +152,21 @@ def _expression(
     options: dict[str, Any],
     thresholds: Thresholds,
 ) -> ibis.Table:
-    types = dict(zip(defs["cluster"].astype(str), defs["cluster_type"].astype(str), strict=True))
-    if bench is not None:
-        check_benchmark(bench, types, file=bench_file)
-    return build_cluster_table(
-        panel,
-        ibis.memtable(defs),
-        year=options["year"],
-        lq_base=options["lq_base"],
-        benchmark=ibis.memtable(bench) if bench is not None else None,
-        thresholds=thresholds,
-        level=options["level"],
-        total_industry=options["total_industry"],
-    ).order_by("year", "region", "cluster")
+    try:
+        return build_cluster_table(
+            panel,
+            ibis.memtable(defs),
+            year=options["year"],
+            lq_base=options["lq_base"],
+            benchmark=ibis.memtable(bench) if bench is not None else None,
+            thresholds=thresholds,
+            level=options["level"],
+            total_industry=options["total_industry"],
+        ).order_by("year", "region", "cluster")
+    except InputError as exc:  # name the benchmark file, not the parameter, when there is one
+        if exc.parameter == "benchmark" and bench_file and exc.file is None:
+            raise InputError(exc.message, file=bench_file) from None
+        raise
 
 
 def _benchmark_gap(first: Any, bench_file: str | None) -> InputError:
@@ -136,28 +202,45 @@ def _run(
     return result
 
 
-def _version() -> str:
-    try:
-        from importlib.metadata import version
+def _universes(
+    lq_base: str, total_industry: str | None, bench: pd.DataFrame | None, defs: pd.DataFrame
+) -> dict[str, str]:
+    """The universes the LQs were taken over, in words (the ``lq_universe`` option)."""
+    region_total = (
+        f"the {total_industry!r} rows of the panel"
+        if total_industry is not None
+        else "all industries of the panel (each counted once)"
+    )
+    kinds = defs["cluster_type"].astype(str).unique().tolist()
+    out = {
+        "lq_base": lq_base,
+        "region_total": region_total,
+        "benchmark_total": total_universe(bench, kinds, lq_base),
+    }
+    if lq_base == "traded":
+        out["traded_and_local"] = "sums of the traded (local) clusters, region and benchmark"
+    return out
 
-        return version("clusteratlas")
-    except Exception:  # not installed: fall back to the package attribute
-        return str(getattr(clusteratlas, "__version__", "unknown"))
+
+def _classifications(defs: pd.DataFrame) -> list[str]:
+    if "classification" not in defs.columns:
+        return []
+    return sorted({str(c) for c in defs["classification"].dropna() if str(c)})
 
 
 def _record(
     inputs: list[dict], options: dict[str, Any], thresholds: Thresholds, **extra: Any
 ) -> dict[str, Any]:
-    return {
-        "tool": "clusteratlas",
-        "version": _version(),
-        "command": "map",
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "inputs": inputs,
-        "options": options,
-        "thresholds": thresholds.as_dict(),
+    """The provenance record (:func:`clusteratlas.store.provenance.build_record`)."""
+    systems = [str(s) for s in options.get("region_systems") or [] if s]
+    return build_record(
+        "map",
+        inputs=inputs,
+        options=options,
+        nuts_versions=[s for s in systems if s.upper().startswith("NUTS")],
+        thresholds=thresholds.as_dict(),
         **extra,
-    }
+    )
 
 
 def _file_sha256(path: str | Path) -> str:
@@ -270,8 +353,7 @@ def _prepare(
 ) -> tuple[ibis.Table, pd.DataFrame, pd.DataFrame | None, str | None, list[dict], dict]:
     inputs: list[dict] = []
     defs, info = _definitions(definitions)
-    if info:
-        inputs.append(info)
+    inputs.append(info or input_frame("definitions", defs))
     defs_file = info["path"] if info else None
     table, panel_inputs = _panel_table(
         panel,
@@ -282,16 +364,19 @@ def _prepare(
         total_industry=total_industry,
         status=status,
     )
+    if isinstance(panel, pd.DataFrame):
+        panel_inputs = [input_frame("panel", panel)]
     inputs.extend(panel_inputs)
     bench, bench_info, bench_file = _benchmark(benchmark)
-    if bench_info:
-        inputs.append(bench_info)
+    if bench_info or bench is not None:
+        inputs.append(bench_info or input_frame("benchmark", bench))
     options = {
         "year": year,
         "lq_base": lq_base,
         "benchmark": bench_file or ("data frame" if bench is not None else "sum of regions"),
         "level": level,
         "total_industry": total_industry,
+        "lq_universe": _universes(lq_base, total_industry, bench, defs),
         "engine": engine_of(backend),
     }
     if microdata or any(i.get("microdata") for i in inputs):
@@ -303,15 +388,8 @@ def map_panel(
     panel: pd.DataFrame | ibis.Table | str | Path,
     definitions: pd.DataFrame | str | Path,
     *,
-    year: int | Sequence[int] | None = None,
-    lq_base: str = "total",
-    benchmark: pd.DataFrame | str | Path | None = None,
-    thresholds: Thresholds | None = None,
-    level: str | None = None,
-    total_industry: str | None = None,
-    microdata: bool | None = None,
     backend: Any = None,
-    status: Status | None = None,
+    **options: Unpack[MapOptions],
 ) -> pd.DataFrame:
     """Map clusters of a region × industry × year panel.
 
@@ -328,11 +406,27 @@ def map_panel(
         weight``) or a definitions file read with
         :func:`clusteratlas.classifications.read_scheme_file`. Industry codes may be of any
         system; every panel industry must be in the definitions.
-    year, lq_base, thresholds, level, total_industry:
-        As in :func:`~clusteratlas.mapping.build.build_cluster_table`.
+    year:
+        Keep only this year (or these years); ``None`` keeps all.
+    lq_base:
+        ``"total"`` (EU convention: a region's employment over all industries of the panel,
+        or its ``total_industry`` rows) or ``"traded"`` (CMP: traded clusters within the
+        traded universe, local within the local universe, emerging against the total).
     benchmark:
-        ``None`` (sum of the regions), a DataFrame or a benchmark file
-        (:func:`~clusteratlas.mapping.benchmark.read_benchmark_file`).
+        ``None`` (the sum of the regions of the same level), a DataFrame or a benchmark file
+        (:func:`~clusteratlas.mapping.benchmark.read_benchmark_file`). Its all-industry total
+        is its ``*`` row; without one the mapping refuses when that total cannot match the
+        regions' (see :mod:`clusteratlas.mapping.benchmark`, "Universes that match").
+    thresholds:
+        Star and strong-cluster thresholds: a
+        :class:`~clusteratlas.mapping.strength.Thresholds` or a mapping of some of its
+        fields, e.g. ``{"star_lq": 1.5}``.
+    level:
+        ``None`` (the panel's ``level`` column if any, else one group), ``"column"``,
+        ``"nuts"`` (the NUTS level of each code) or ``"none"`` (one group).
+    total_industry:
+        An industry code whose rows carry each region's all-industry total (e.g. Eurostat's
+        ``TOTAL``).
     microdata:
         ``True``: the panel holds establishment records (``region, industry, year,
         employment[, establishment_id, payroll]``), aggregated on the engine
@@ -349,24 +443,43 @@ def map_panel(
     -------
     pandas.DataFrame
         The cluster table; ``attrs["provenance"]`` records how it was made.
+
+    Examples
+    --------
+    Two regions, a traded cluster ``T`` (industry ``t``) and a local one ``L`` (``x``):
+
+    >>> import pandas as pd
+    >>> panel = pd.DataFrame({"region": ["A", "A", "B", "B"], "industry": ["t", "x"] * 2,
+    ...                       "year": 2020, "employment": [30.0, 70.0, 10.0, 90.0]})
+    >>> defs = pd.DataFrame({"industry": ["t", "x"], "cluster": ["T", "L"],
+    ...                      "cluster_type": ["traded", "local"]})
+    >>> out = map_panel(panel, defs)
+    >>> t = out[out.cluster == "T"]
+    >>> t.region.tolist(), t.lq.round(2).tolist()  # A: (30/100) / (40/200)
+    (['A', 'B'], [1.5, 0.5])
+    >>> out.attrs["provenance"]["options"]["lq_universe"]["benchmark_total"]
+    'sum of the regions of the same level'
     """
-    status = status or _quiet
-    thresholds = thresholds or Thresholds()
+    opts = _options(options, "map_panel")
+    status = opts["status"]
+    thresholds = opts["thresholds"]
     backend = as_backend(backend)
-    table, defs, bench, bench_file, inputs, options = _prepare(
+    table, defs, bench, bench_file, inputs, record = _prepare(
         panel,
         definitions,
-        year=year,
-        lq_base=lq_base,
-        benchmark=benchmark,
-        level=level,
-        total_industry=total_industry,
-        microdata=microdata,
+        year=opts["year"],
+        lq_base=opts["lq_base"],
+        benchmark=opts["benchmark"],
+        level=opts["level"],
+        total_industry=opts["total_industry"],
+        microdata=opts["microdata"],
         backend=backend,
         status=status,
     )
-    result = _run(table, defs, bench, bench_file, backend, options, thresholds, status)
-    result.attrs["provenance"] = _record(inputs, options, thresholds)
+    result = _run(table, defs, bench, bench_file, backend, record, thresholds, status)
+    result.attrs["provenance"] = _record(
+        inputs, record, thresholds, classifications=_classifications(defs)
+    )
     return result
 
 
@@ -377,13 +490,7 @@ def map_store(
     dataset: str | None = None,
     where: Mapping[str, str] | Iterable[str] | None = None,
     measures: Mapping[str, Any] | Iterable[str] | None = None,
-    year: int | Sequence[int] | None = None,
-    lq_base: str = "total",
-    benchmark: pd.DataFrame | str | Path | None = None,
-    thresholds: Thresholds | None = None,
-    level: str | None = None,
-    total_industry: str | None = None,
-    status: Status | None = None,
+    **options: Unpack[MapOptions],
 ) -> pd.DataFrame:
     """Map clusters of a scheme held in a store, from the store's observations.
 
@@ -393,9 +500,16 @@ def map_store(
         A :class:`~clusteratlas.store.Store` or the path of a store file.
     scheme:
         Name of a scheme in the store's ``schemes`` table; observations whose classification
-        is the scheme's are used.
-    dataset, where, measures:
-        The recipe of :func:`~clusteratlas.mapping.panel.store_panel`.
+        is the scheme's are used. The scheme passes
+        :func:`~clusteratlas.classifications.validate_scheme` like a file would.
+    dataset:
+        The dataset code, required when several datasets could answer.
+    where:
+        Dimension filters, ``{"age": "Y15-64"}`` or ``["age=Y15-64"]``: exactly one
+        combination of dimensions must remain.
+    measures:
+        Measure recipe, ``{"employment": ("THS", 1000.0)}``, ``{"employment": "THS*1000"}`` or
+        ``["employment=THS*1000"]`` (see :mod:`clusteratlas.mapping.panel`).
     level:
         As in :func:`~clusteratlas.mapping.build.build_cluster_table`. When ``None``: the
         levels of the store's ``regions`` table if it knows every region of the panel, else
@@ -405,24 +519,15 @@ def map_store(
     """
     from clusteratlas.store import Store
 
-    status = status or _quiet
-    thresholds = thresholds or Thresholds()
+    opts = _options(options, "map_store")
     if not isinstance(store, Store):
         with Store(store, read_only=True) as opened:
             return map_store(
-                opened,
-                scheme,
-                dataset=dataset,
-                where=where,
-                measures=measures,
-                year=year,
-                lq_base=lq_base,
-                benchmark=benchmark,
-                thresholds=thresholds,
-                level=level,
-                total_industry=total_industry,
-                status=status,
+                opened, scheme, dataset=dataset, where=where, measures=measures, **opts
             )
+    year, lq_base, benchmark = opts["year"], opts["lq_base"], opts["benchmark"]
+    thresholds, level, total_industry = opts["thresholds"], opts["level"], opts["total_industry"]
+    status = opts["status"]
     status(f"reading scheme {scheme!r} and its observations from the store")
     backend = store.ibis()
     sp = store_panel(
@@ -441,7 +546,7 @@ def map_store(
         elif sp.region_systems and all(s.upper().startswith("NUTS") for s in sp.region_systems):
             level = "nuts"
     bench, bench_info, bench_file = _benchmark(benchmark)
-    options = {
+    record = {
         "store": str(store.path),
         "scheme": scheme,
         "dataset": sp.dataset,
@@ -454,14 +559,22 @@ def map_store(
         "benchmark": bench_file or ("data frame" if bench is not None else "sum of regions"),
         "level": level,
         "total_industry": total_industry,
+        "lq_universe": _universes(lq_base, total_industry, bench, sp.definitions),
     }
-    result = _run(panel, sp.definitions, bench, bench_file, backend, options, thresholds, status)
+    result = _run(panel, sp.definitions, bench, bench_file, backend, record, thresholds, status)
     prov = store.provenance(sp.dataset)
     prov = prov.astype(object).where(prov.notna(), None)  # NaT/NaN -> null in JSON
     datasets = prov.drop(columns=["load_id"], errors="ignore").to_dict(orient="records")
     attribution = sorted({str(a) for a in prov.get("attribution", []) if a})
     inputs = [bench_info] if bench_info else []
+    if bench is not None and not bench_info:
+        inputs.append(input_frame("benchmark", bench))
     result.attrs["provenance"] = _record(
-        inputs, options, thresholds, datasets=datasets, attribution=attribution
+        inputs,
+        record,
+        thresholds,
+        datasets=datasets,
+        attribution=attribution,
+        classifications=[sp.classification] if sp.classification else [],
     )
     return result

@@ -25,7 +25,11 @@ import ibis
 
 from clusteratlas.errors import InputError
 from clusteratlas.mapping.aggregate import MEASURES, aggregate_to_clusters
-from clusteratlas.mapping.benchmark import benchmark_tables, check_benchmark
+from clusteratlas.mapping.benchmark import (
+    benchmark_tables,
+    check_benchmark,
+    check_total_universe,
+)
 from clusteratlas.mapping.levels import nuts_level_expr, resolve_level
 from clusteratlas.mapping.location_quotient import location_quotient
 from clusteratlas.mapping.shares import benchmark_share, region_share
@@ -184,6 +188,10 @@ def build_cluster_table(
     benchmark:
         ``None`` for the sum of the regions of the same level, or an external benchmark table
         (``cluster``, ``year``, ``employment``; see :mod:`clusteratlas.mapping.benchmark`).
+        The all-industry total of an external benchmark is its ``*`` row; a benchmark
+        without one is refused (:class:`InputError`, ``parameter="benchmark"``) when the
+        regions' totals count industries outside the traded and local clusters or come from
+        ``total_industry`` (:func:`~clusteratlas.mapping.benchmark.check_total_universe`).
     thresholds:
         Star and strong-cluster thresholds (:class:`~clusteratlas.mapping.strength.Thresholds`).
     level:
@@ -240,8 +248,20 @@ def build_cluster_table(
         )
         c_keys, u_keys = ["grp", "cluster", "year"], ["grp", "year"]
     else:
-        types = dict(meta.select("cluster", "cluster_type").to_pandas().values.tolist())
-        check_benchmark(benchmark.to_pandas(), types)  # small tables; names missing clusters
+        # small tables: name missing clusters, and refuse universes that cannot match
+        bench_pd = benchmark.to_pandas()
+        defs_pd = defs.select("industry", "cluster", "cluster_type", "weight").to_pandas()
+        check_benchmark(bench_pd, dict(zip(defs_pd.cluster, defs_pd.cluster_type, strict=True)))
+
+        def industries(in_years: list[int]) -> list[str]:
+            used = p.filter(p.year.isin(in_years))
+            if total_industry is not None:
+                used = used.filter(used.industry != total_industry)
+            return used.select("industry").distinct().to_pandas()["industry"].tolist()
+
+        check_total_universe(
+            bench_pd, defs_pd, industries, lq_base=lq_base, total_industry=total_industry
+        )
         bench_c, bench_u = benchmark_tables(benchmark, meta)
         c_keys, u_keys = ["cluster", "year"], ["year"]
 
@@ -261,12 +281,7 @@ def build_cluster_table(
         universe = ibis.literal("total")
     # keep only what later steps need: this table is read twice (cut-offs, then flags)
     t = t.select(
-        "region",
-        "cluster",
-        "year",
-        "employment",
-        "establishments",
-        "payroll",
+        *CLUSTER_COLUMNS[:6],  # region, cluster, year, employment, establishments, payroll
         "level",
         "grp",
         "cluster_type",

@@ -92,8 +92,24 @@ def shift_share(e0: Any, g_n: Any, g_ns: Any, g_rs: Any) -> tuple[Any, Any, Any]
     return e0 * g_n, e0 * (g_ns - g_n), e0 * (g_rs - g_ns)
 
 
-def trends(cluster_table: ibis.Table, start: int, end: int) -> ibis.Table:
-    """Change of each region × cluster between two years of a cluster table.
+#: Columns of a cluster table that :func:`trends_table` compares between the two years.
+TRENDS_KEYS = ("region", "cluster")
+TRENDS_VALUES = (
+    "employment",
+    "lq",
+    "region_share",
+    "benchmark_share",
+    "benchmark_employment",
+    "benchmark_universe_employment",
+)
+#: Columns carried from the start year.
+TRENDS_LABELS = ("cluster_name", "cluster_type", "level")
+
+
+def trends_table(cluster_table: ibis.Table, start: int, end: int) -> ibis.Table:
+    """Change of each region × cluster between two years of a cluster table, as Ibis.
+
+    :func:`clusteratlas.mapping.trends` is its pandas form.
 
     Parameters
     ----------
@@ -108,31 +124,23 @@ def trends(cluster_table: ibis.Table, start: int, end: int) -> ibis.Table:
     ibis.Table
         ``region, cluster, start_year, end_year, employment_start, employment_end,
         employment_change, employment_cagr, lq_start, lq_end, lq_change,
-        benchmark_share_start, benchmark_share_end, benchmark_share_change,
+        region_share_start, region_share_end, region_share_change, benchmark_share_start,
+        benchmark_share_end, benchmark_share_change,
         shift_national, shift_industry_mix, shift_regional, expected_change`` plus
         ``cluster_name, cluster_type, level``. Cells present in only one of the two years are
         dropped (inner join). Growth measures are NULL where the start value is 0.
     """
     if not isinstance(start, int) or not isinstance(end, int) or start >= end:
         raise InputError(
-            f"need integer years with start < end, got {start}, {end}", parameter="years"
+            f"need integer years with start < end, got {start}, {end}",
+            parameter="start" if not isinstance(start, int) or start >= end else "end",
         )
     t = cluster_table
-    cols = [
-        "region",
-        "cluster",
-        "employment",
-        "lq",
-        "benchmark_share",
-        "benchmark_employment",
-        "benchmark_universe_employment",
-    ]
+    cols = list(TRENDS_KEYS + TRENDS_VALUES)
     a = t.filter(t.year == start).select(
         *cols[:2],
+        *TRENDS_LABELS,
         **{f"{c}_0": t[c] for c in cols[2:]},
-        cluster_name=t.cluster_name,
-        cluster_type=t.cluster_type,
-        level=t.level,
     )
     b = t.filter(t.year == end).select(*cols[:2], **{f"{c}_1": t[c] for c in cols[2:]})
     j = a.join(b, ["region", "cluster"])
@@ -155,6 +163,9 @@ def trends(cluster_table: ibis.Table, start: int, end: int) -> ibis.Table:
         lq_start=j.lq_0,
         lq_end=j.lq_1,
         lq_change=lq_change(j.lq_0, j.lq_1),
+        region_share_start=j.region_share_0,
+        region_share_end=j.region_share_1,
+        region_share_change=j.region_share_1 - j.region_share_0,
         benchmark_share_start=j.benchmark_share_0,
         benchmark_share_end=j.benchmark_share_1,
         benchmark_share_change=j.benchmark_share_1 - j.benchmark_share_0,

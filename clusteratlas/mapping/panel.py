@@ -53,7 +53,7 @@ def parse_where(items: Iterable[str] | Mapping[str, str] | None) -> dict[str, st
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip() or not value.strip():
-            raise InputError(f"expected DIM=VALUE, got {item!r}", parameter="--where")
+            raise InputError(f"expected DIM=VALUE, got {item!r}", parameter="where")
         out[key.strip()] = value.strip()
     return out
 
@@ -84,7 +84,7 @@ def parse_measures(
         if target not in MEASURES:
             raise InputError(
                 f"unknown target measure {target!r} (use {', '.join(MEASURES)}=SOURCE[*FACTOR])",
-                parameter="--measure",
+                parameter="measures",
             )
         if isinstance(spec, tuple):
             source, factor = str(spec[0]), float(spec[1])
@@ -94,13 +94,13 @@ def parse_measures(
                 factor = float(factor_text) if factor_text.strip() else 1.0
             except ValueError:
                 raise InputError(
-                    f"factor must be a number, got {factor_text!r}", parameter="--measure"
+                    f"factor must be a number, got {factor_text!r}", parameter="measures"
                 ) from None
         source = source.strip()
         if not source or not np.isfinite(factor) or factor <= 0:
             raise InputError(
                 f"expected {target}=SOURCE[*FACTOR] with a positive factor, got {spec!r}",
-                parameter="--measure",
+                parameter="measures",
             )
         recipe[target] = (source, factor)
     return recipe
@@ -218,10 +218,15 @@ def _scheme_frame(con: Any, scheme: str) -> pd.DataFrame:
     if frame.empty:
         names = sorted(schemes.select("scheme").distinct().to_pandas()["scheme"])
         have = ", ".join(names) if names else "none; load one with 'clusteratlas schemes load'"
+        raise InputError(f"no scheme {scheme!r} in the store (schemes: {have})", parameter="scheme")
+    from clusteratlas.classifications import validate_scheme
+
+    try:
+        return validate_scheme(frame.drop(columns=["scheme"], errors="ignore"), parameter="scheme")
+    except InputError as exc:
         raise InputError(
-            f"no scheme {scheme!r} in the store (schemes: {have})", parameter="--scheme"
-        )
-    return frame
+            f"store scheme {scheme!r}: {exc.message}", column=exc.column, parameter="scheme"
+        ) from None
 
 
 def _dims_match(dims: str, where: dict[str, str]) -> bool:
@@ -240,14 +245,16 @@ def store_panel(
 ) -> StorePanel:
     """The panel of a store scheme, as an Ibis table on the store's backend ``con``.
 
-    See the module docstring for the recipe. Raises :class:`InputError` naming the option
-    (``--scheme``, ``--dataset``, ``--where``, ``--measure``) when the store cannot answer.
+    See the module docstring for the recipe. Raises :class:`InputError` naming the parameter
+    (``scheme``, ``dataset``, ``where``, ``measures``) when the store cannot answer. The
+    scheme passes :func:`~clusteratlas.classifications.validate_scheme`, the rules of a
+    scheme file.
     """
     defs = _scheme_frame(con, scheme)
     classes = sorted(defs["classification"].astype(str).unique())
     if len(classes) != 1:
         raise InputError(
-            f"scheme {scheme!r} mixes classifications {classes}; split it", parameter="--scheme"
+            f"scheme {scheme!r} mixes classifications {classes}; split it", parameter="scheme"
         )
     classification = classes[0]
     filters = parse_where(where)
@@ -262,7 +269,7 @@ def store_panel(
         raise InputError(
             f"no observations in the store for {what}classification {classification!r} "
             f"(scheme {scheme!r})",
-            parameter="--dataset" if dataset else "--scheme",
+            parameter="dataset" if dataset else "scheme",
         )
     emp_source = recipe["employment"][0]
     candidates = sorted(found.loc[found.measure == emp_source, "dataset"].unique())
@@ -272,14 +279,14 @@ def store_panel(
         )
         raise InputError(
             f"no {emp_source!r} measure for classification {classification!r} (measures: "
-            f"{listing}); say which one is employment, e.g. --measure employment=THS*1000",
-            parameter="--measure",
+            f"{listing}); say which one is employment, e.g. employment=THS*1000",
+            parameter="measures",
         )
     if len(candidates) > 1:
         raise InputError(
             f"several datasets hold {emp_source!r} for {classification!r}: "
-            f"{', '.join(candidates)}; choose one with --dataset",
-            parameter="--dataset",
+            f"{', '.join(candidates)}; choose one",
+            parameter="dataset",
         )
     chosen = candidates[0]
     sources = {src for src, _ in recipe.values()}
@@ -291,8 +298,8 @@ def store_panel(
         problem = "no" if not dims else "several"
         raise InputError(
             f"{problem} combinations of dimensions of {chosen!r} match; available: {shown} "
-            "(choose with --where KEY=VALUE)",
-            parameter="--where",
+            "(narrow it down with a KEY=VALUE filter)",
+            parameter="where",
         )
     picked = obs.filter((obs.dataset == chosen) & (obs.dims == dims[0]))
     industries = sorted(defs["industry"].astype(str).unique())

@@ -213,7 +213,7 @@ def is_strong(
     return (lq >= lq_cut) & (employment > employment_cut) & establishments_ok & (lq >= min_lq)
 
 
-def cluster_strength(strong_employment: Any, traded_employment: Any) -> Any:
+def strong_employment_share(strong_employment: Any, traded_employment: Any) -> Any:
     """Region cluster strength: share of traded employment that sits in strong clusters.
 
     Notes
@@ -226,7 +226,7 @@ def cluster_strength(strong_employment: Any, traded_employment: Any) -> Any:
 
     Examples
     --------
-    >>> cluster_strength(30, 120)
+    >>> strong_employment_share(30, 120)
     0.25
     """
     return strong_employment / traded_employment
@@ -244,7 +244,9 @@ def region_cluster_strength(cluster_table: Any) -> Any:
     -------
     ibis.Table
         ``region, year, level, traded_employment, strong_employment, cluster_strength,
-        n_strong, n_strong10, n_star_clusters`` — where ``n_star_clusters`` counts clusters with
+        n_strong, n_strong10, n_clusters, n_star_clusters, n_three_star_clusters`` — where
+        ``n_clusters`` counts clusters with employment > 0, ``n_three_star_clusters`` those
+        with all three stars, and ``n_star_clusters`` counts clusters with
         at least one star, and ``cluster_strength`` is NULL when the region has no traded
         employment.
 
@@ -261,7 +263,9 @@ def region_cluster_strength(cluster_table: Any) -> Any:
         strong_employment=t.employment.sum(where=traded & t.strong),
         n_strong=(traded & t.strong).cast("int64").sum(),
         n_strong10=(traded & t.strong10).cast("int64").sum(),
+        n_clusters=(t.employment > 0).cast("int64").sum(),
         n_star_clusters=(t.stars > 0).cast("int64").sum(),
+        n_three_star_clusters=(t.stars == 3).cast("int64").sum(),
     )
     agg = agg.mutate(strong_employment=agg.strong_employment.fill_null(0.0))
     return agg.select(
@@ -270,8 +274,12 @@ def region_cluster_strength(cluster_table: Any) -> Any:
         "level",
         "traded_employment",
         "strong_employment",
-        cluster_strength=cluster_strength(agg.strong_employment, agg.traded_employment.nullif(0)),
+        cluster_strength=strong_employment_share(
+            agg.strong_employment, agg.traded_employment.nullif(0)
+        ),
         n_strong="n_strong",
         n_strong10="n_strong10",
+        n_clusters="n_clusters",
         n_star_clusters="n_star_clusters",
+        n_three_star_clusters="n_three_star_clusters",
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from clusteratlas.scoreboard.framework import Framework
-from clusteratlas.scoreboard.pipeline import ScoreboardData
+from clusteratlas.scoreboard.tables import ScoreboardData
 
 
 def _years(v: pd.DataFrame) -> str:

@@ -54,7 +54,7 @@ def denominate_panel(
         raise InputError(
             f"indicator {first} names denominator {spec[first][0]!r} "
             "but no denominators file was given",
-            parameter="--denominators",
+            parameter="denominators",
         )
     wide = denominators.pivot(index=["year", "region"], columns="denominator", values="value")
     for code, (den, scale) in spec.items():

@@ -22,30 +22,23 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from clusteratlas.errors import InputError
 from clusteratlas.fileio import sha256_file, write_text_atomic
 from clusteratlas.paths import shared_data_dir
 from clusteratlas.scoreboard import tables
 from clusteratlas.scoreboard.coverage import coverage_report
-from clusteratlas.scoreboard.edition_sources import (
-    NutsContext,
-    latest_within,
-    nuts_areas,
-    read_indicator,
-    to_nuts_version,
-)
+from clusteratlas.scoreboard.edition_file import FRAMEWORK_FILE, edition_framework_dict
 from clusteratlas.scoreboard.framework import Framework, framework_from_dict
 from clusteratlas.scoreboard.tables import ScoreboardData
+from clusteratlas.sources.open_data import nuts_areas, read_indicator
+from clusteratlas.transform.nuts_target import NutsContext, to_nuts_version
 
-FRAMEWORK_FILE = "open_data_edition.yaml"
 BALLATORE = "eu_indicators/ballatore_eurostat_nuts0_nuts2_2007_2018.csv.gz"
 EMPLOYMENT = "eu_employment/lfst_r_lfe2en2_2017snapshot.tsv.gz"
 GEOMETRY = "nuts/NUTS_RG_60M_2016_4326_LEVL_all.geojson.gz"
@@ -112,16 +105,6 @@ class Edition:
         return paths
 
 
-def edition_framework_dict() -> dict[str, Any]:
-    """The packaged framework YAML as plain data."""
-    text = (
-        resources.files("clusteratlas.scoreboard")
-        .joinpath("data", FRAMEWORK_FILE)
-        .read_text("utf-8")
-    )
-    return yaml.safe_load(text)
-
-
 def _indicator_nodes(fw: dict[str, Any]):
     for dim in fw["dimensions"]:
         for sub in dim.get("subdimensions", []):
@@ -167,7 +150,7 @@ def build_open_data_edition(
             {"code": "FC1.1", "name": "Cluster ecosystem", "indicators": [CLUSTER_INDICATOR]}
         ]
 
-    ctx = NutsContext.load(base)
+    ctx = NutsContext.load()  # NUTS code lists and change tables: the packaged ones
     rows, reports, info, missing = [], [], [], set()
     for _, _, ind in _indicator_nodes(fwd):
         src = ind["source"]
@@ -231,6 +214,7 @@ def build_open_data_edition(
             "max_age": max_age,
             "nuts_version": target,
             "files": _file_digests(base, fwd),
+            "clusters": _clusters_input(clusters),
         }
     }
     data = ScoreboardData(
@@ -289,6 +273,15 @@ def _read_cluster_csv(path: str | Path) -> pd.DataFrame:
     return tmp
 
 
+def _clusters_input(clusters: str | Path | pd.DataFrame | None) -> dict[str, Any] | None:
+    """How the cluster input is recorded: a file with its sha256, or a data frame's rows."""
+    if clusters is None:
+        return None
+    if isinstance(clusters, pd.DataFrame):
+        return {"kind": "data frame", "rows": len(clusters)}
+    return {"path": str(clusters), "sha256": sha256_file(clusters)}
+
+
 def _file_digests(base: Path, fwd: dict[str, Any]) -> dict[str, str]:
     files = {ind["source"].get("file") for _, _, ind in _indicator_nodes(fwd)} | {
         BALLATORE,
@@ -342,3 +335,18 @@ def _structure(
 STRUCTURE_WEIGHTS: dict[str, float] = {"log_gdp_per_head": 1.0, "log_density": 1.0} | {
     f"share_{s}": 0.1 for s in SECTIONS
 }
+
+
+def latest_within(frame: pd.DataFrame, year: int, max_age: int) -> pd.DataFrame:
+    """Per region the latest value of a year in ``[year - max_age, year]``, with that year.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"region": ["A", "A", "B"], "year": [2015, 2017, 2010],
+    ...                   "value": [1.0, 2.0, 3.0]})
+    >>> latest_within(f, 2017, 5).to_dict("records")
+    [{'region': 'A', 'year': 2017, 'value': 2.0}]
+    """
+    f = frame[(frame["year"] <= year) & (frame["year"] >= year - max_age) & frame["value"].notna()]
+    f = f.sort_values(["region", "year"]).drop_duplicates("region", keep="last")
+    return f.reset_index(drop=True)

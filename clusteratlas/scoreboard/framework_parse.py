@@ -10,42 +10,86 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
+from pydantic import BaseModel, ConfigDict, Field
 
 from clusteratlas.errors import InputError
-from clusteratlas.scoreboard.framework import (
+from clusteratlas.scoreboard.framework_tree import (
     _INDICATOR_KEYS,
     _NODE_KEYS,
     AGGREGATIONS,
     Framework,
     Node,
 )
+from clusteratlas.yamlfile import read_yaml_file, validate, with_lines
+
+# Code and name are required (the JSON Schema says so); the model leaves their absence to
+# framework_from_dict, whose message names the node path.
+_CODE_NAME = {"required": ["code", "name"]}
 
 
-# -- YAML with line numbers -----------------------------------------------------------------
-class _LineDict(dict):
-    line: int | None = None
+class _Common(BaseModel):
+    """Keys every node may have (unknown keys are kept as the node's ``extra``)."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra=_CODE_NAME)
+
+    code: str | None = Field(None, description="Unique code of the node")
+    name: str | None = Field(None, description="Name shown in reports")
+    weight: float | None = Field(None, description="Weight relative to the siblings (> 0)")
+    aggregation: str | None = Field(
+        None,
+        description="How the node's children are combined",
+        json_schema_extra={"enum": [*AGGREGATIONS, "arith", "geom", "power"]},
+    )
+    p: float | None = Field(None, description="Power of the generalised mean")
+    note: str | None = None
+    covered: bool | None = Field(None, description="false: part of the concept, no data")
+    description: str | None = None
 
 
-class _LineLoader(yaml.SafeLoader):
-    pass
+class IndicatorModel(_Common):
+    """An indicator (a leaf of the tree)."""
+
+    direction: int | None = Field(None, description="1: higher is better; -1: lower is better")
+    unit: str | None = None
+    denominator: str | None = Field(None, description="Code of the denominator variable")
+    source: dict[str, Any] | None = Field(None, description="Where the data come from")
+    target: float | None = None
+    goalposts: list[float] | None = Field(None, description="[low, high]")
+    scale: float | None = None
 
 
-def _construct_map(loader: yaml.SafeLoader, node: yaml.MappingNode) -> _LineDict:
-    loader.flatten_mapping(node)
-    pairs = loader.construct_pairs(node, deep=True)
-    out = _LineDict()
-    for key_node, (key, value) in zip(node.value, pairs, strict=True):
-        if key in out:
-            raise InputError(
-                f"key {key!r} appears twice in one mapping", line=key_node[0].start_mark.line + 1
-            )
-        out[key] = value
-    out.line = node.start_mark.line + 1
-    return out
+class NodeModel(_Common):
+    """A dimension or sub-dimension: either sub-dimensions or indicators."""
+
+    subdimensions: list[NodeModel] | None = None
+    indicators: list[IndicatorModel] | None = None
 
 
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+class FrameworkFile(_Common):
+    """A scoreboard framework in YAML (index → dimensions → sub-dimensions → indicators)."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        title="Cluster Atlas scoreboard framework (YAML)",
+        json_schema_extra={"required": ["name", "dimensions"]},
+    )
+
+    dimensions: list[NodeModel] = Field(description="The dimensions of the index")
+
+
+def read_framework_data(path: str | Path, model: type[FrameworkFile] = FrameworkFile) -> Any:
+    """The framework file as typed plain data with lines (for :func:`framework_from_dict`).
+
+    Scalars are read as text and typed by ``model`` (so codes keep their spelling).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("framework file not found", file=path)
+    raw = read_yaml_file(path)
+    if raw is None:
+        raise InputError("the framework file is empty", file=path)
+    doc = validate(model, raw, file=path)
+    return with_lines(doc.model_dump(exclude_unset=True, exclude_none=True), raw)
 
 
 def load_framework(path: str | Path) -> Framework:
@@ -57,21 +101,7 @@ def load_framework(path: str | Path) -> Framework:
         naming the file, the line and the node path for every structural problem
         (duplicate codes, weights ≤ 0, unknown aggregation, bad direction, empty nodes...).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("framework file not found", file=path)
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
-    except InputError as exc:
-        raise InputError(exc.message, file=path, line=exc.line) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", exc)
-        raise InputError(f"not valid YAML ({problem})", file=path, line=line) from None
-    except UnicodeDecodeError:
-        raise InputError("framework file is not UTF-8 text", file=path) from None
-    return framework_from_dict(data, file=path)
+    return framework_from_dict(read_framework_data(path), file=Path(path))
 
 
 def framework_from_dict(

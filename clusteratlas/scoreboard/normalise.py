@@ -241,10 +241,10 @@ def normalise_panel(
             parameter="normalise",
         )
     if scope not in ("year", "global"):
-        raise InputError("scope must be 'year' or 'global'", parameter="normalise scope")
+        raise InputError("scope must be 'year' or 'global'", parameter="normalise_scope")
     lo, hi = float(range[0]), float(range[1])
     if not hi > lo:
-        raise InputError(f"range must have lo < hi, got {lo:g},{hi:g}", parameter="--range")
+        raise InputError(f"range must have lo < hi, got {lo:g},{hi:g}", parameter="normalise_range")
     out = np.full(panel.shape, np.nan)
     groups = (
         [panel.index.get_indexer(p.index) for _, p in panel.groupby(level="year", sort=True)]

@@ -16,7 +16,6 @@ written beside a result holds everything needed to redo it (:func:`regenerate`).
 from __future__ import annotations
 
 import copy
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +35,12 @@ from clusteratlas.scoreboard.screen import screen_indicators, screen_units
 from clusteratlas.scoreboard.tables import ScoreboardData
 from clusteratlas.scoreboard.treat import treat_panel
 from clusteratlas.scoreboard.weights import balance_weights, effective_weights
+from clusteratlas.store.provenance import build_record
 
+EDITION_ATTRIBUTION = (
+    "Source: Eurostat (regional indicator snapshots); "
+    "© EuroGeographics for the administrative boundaries"
+)
 STEPS = ("screen", "denominate", "impute", "treat", "normalise", "weight", "aggregate")
 DEFAULTS: dict[str, dict[str, Any]] = {
     "screen": {"min_unit_share": 0.0, "min_indicator_share": 0.0},
@@ -157,7 +161,7 @@ class Pipeline:
         if self.years is not None:
             absent = sorted(set(self.years) - set(grid.get_level_values("year")))
             if absent:
-                raise InputError(f"year(s) {absent} not in the data", parameter="--year")
+                raise InputError(f"year(s) {absent} not in the data", parameter="year")
         scored_years = self.years or sorted(set(grid.get_level_values("year")))
 
         # screen
@@ -263,7 +267,7 @@ class Pipeline:
                 _years(normalised, scored_years), fw, ag["method"], float(ag["min_share"])
             )
         elif P["weight"]["method"] != "given":
-            raise InputError("weight method must be 'given' or 'balanced'", parameter="weight")
+            raise InputError("weight method must be 'given' or 'balanced'", parameter="weights")
         eff = effective_weights(fw)
         log.append(
             _entry(
@@ -359,41 +363,97 @@ class PipelineRun:
         return self.pipeline.regen(**changes).run(self.data)
 
     def provenance(self) -> dict[str, Any]:
-        """Everything needed to say how the result was made and to redo it."""
-        return {
-            "tool": "clusteratlas scoreboard",
-            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "framework_sha256": self.pipeline.framework.digest(),
-            "framework_file": self.pipeline.framework.file,
-            "inputs": self.data.inputs,
-            "pipeline": self.pipeline.to_dict(),
-            "log": [
+        """Everything needed to say how the result was made and to redo it: the project's
+        one provenance record (:func:`clusteratlas.store.provenance.build_record`), with the
+        scoreboard's sections ``framework_sha256``, ``framework_file``, ``pipeline``,
+        ``log`` and ``treatment``."""
+        inputs = [{"role": role, **dict(info)} for role, info in self.data.inputs.items()]
+        edition = self.data.inputs.get("edition", {})
+        return build_record(
+            "score",
+            inputs=inputs,
+            options={"params": copy.deepcopy(self.pipeline.params), "years": self.pipeline.years},
+            nuts_versions=[edition["nuts_version"]] if edition.get("nuts_version") else [],
+            attribution=[EDITION_ATTRIBUTION] if edition else [],
+            framework_sha256=self.pipeline.framework.digest(),
+            framework_file=self.pipeline.framework.file,
+            pipeline=self.pipeline.to_dict(),
+            log=[
                 {"step": e["step"], "params": e["params"], "summary": e["summary"]}
                 for e in self.log
             ],
-            "treatment": self.step("treat")["details"]["summary"].to_dict("records"),
-        }
+            treatment=self.step("treat")["details"]["summary"].to_dict("records"),
+        )
 
 
 def regenerate(sidecar: str | Path, **changes: Mapping[str, Any]) -> PipelineRun:
-    """Redo a run from its provenance JSON (inputs re-read; sha256 checked), optionally changed."""
-    import json
+    """Redo a scoreboard run from its provenance sidecar, optionally with changed parameters.
 
-    sidecar = Path(sidecar)
-    prov = json.loads(sidecar.read_text(encoding="utf-8"))
-    inputs = prov.get("inputs", {})
-    for name, info in inputs.items():
-        path = Path(info["path"])
-        if not path.is_file():
-            raise InputError(f"input {name} is gone: {path}", file=sidecar)
-        if info.get("sha256") and sha256_file(path) != info["sha256"]:
-            raise InputError(
-                f"input {name} changed since the run (sha256 differs): {path}", file=sidecar
-            )
-    data = ScoreboardData.from_files(
-        inputs["data"]["path"],
-        inputs.get("denominators", {}).get("path"),
-        inputs.get("groups", {}).get("path"),
-    )
+    ``sidecar`` is the sidecar or the output file beside it (old ``X.provenance.json``
+    names too). Input files are re-read after checking their sha256; a run on the open-data
+    edition is rebuilt from the recorded folder, year and maximum age after checking the
+    digests of the files it read. Anything that cannot be redone is an :class:`InputError`
+    saying why: a record of another command, an input given as a data frame (no file to
+    re-read), an edition scored with cluster data given in memory, a file gone or changed.
+    """
+    from clusteratlas.store.provenance import check_inputs, find_sidecar, read_provenance
+
+    side = find_sidecar(sidecar)
+    prov = read_provenance(side)
+    if prov.get("command") != "score":
+        raise InputError(
+            f"this is the record of {prov.get('command')!r}, not of a scoreboard run; "
+            "redo it with clusteratlas.regenerate",
+            file=side,
+        )
+    if "pipeline" not in prov:
+        raise InputError("the record has no 'pipeline' section to redo the run", file=side)
+    inputs = {i.get("role"): i for i in prov["inputs"]}
+    if "edition" in inputs:
+        data = _edition_data(inputs["edition"], side)
+    else:
+        for role, info in inputs.items():
+            if "path" not in info:
+                raise InputError(
+                    f"input {role} was a data frame, not a file: it cannot be re-read", file=side
+                )
+        check_inputs(prov, origin=side)
+        data = ScoreboardData.from_files(
+            inputs["data"]["path"],
+            inputs.get("denominators", {}).get("path"),
+            inputs.get("groups", {}).get("path"),
+        )
     pipe = Pipeline.from_dict(prov["pipeline"])
     return pipe.regen(**changes).run(data) if changes else pipe.run(data)
+
+
+def _edition_data(info: Mapping[str, Any], side: Path) -> ScoreboardData:
+    """The open-data edition's inputs, rebuilt as recorded (files checked first)."""
+    from clusteratlas.scoreboard.edition import build_open_data_edition
+
+    clusters = info.get("clusters")
+    if isinstance(clusters, Mapping) and "path" not in clusters:
+        raise InputError(
+            "the edition was scored with cluster data given as a data frame; it cannot be "
+            "rebuilt from the record",
+            file=side,
+        )
+    if isinstance(clusters, Mapping):
+        p = Path(clusters["path"])
+        if not p.is_file() or sha256_file(p) != clusters.get("sha256"):
+            raise InputError(f"the edition's cluster file is gone or changed: {p}", file=side)
+        clusters = p
+    base = Path(str(info.get("data_dir", "")))
+    if not base.is_dir():
+        raise InputError(f"the edition's data folder is gone: {base}", file=side)
+    for rel, digest in (info.get("files") or {}).items():
+        p = base / rel
+        if not p.is_file():
+            raise InputError(f"edition input {rel} is gone from {base}", file=side)
+        if digest and sha256_file(p) != digest:
+            raise InputError(f"edition input {rel} changed since the run (sha256 differs)",
+                             file=side)  # fmt: skip
+    edition = build_open_data_edition(
+        base, year=info.get("year"), max_age=info.get("max_age"), clusters=clusters
+    )
+    return edition.data

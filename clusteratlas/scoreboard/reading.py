@@ -18,7 +18,7 @@ from clusteratlas.scoreboard import results as rs
 from clusteratlas.scoreboard.framework import Framework
 
 
-def parse_entity(text: str, parameter: str = "--strengths") -> tuple[str, list[str]]:
+def parse_entity(text: str, parameter: str = "region") -> tuple[str, list[str]]:
     """``'Name=A+B'`` or ``'A+B'`` or ``'A'`` → ``(label, members)``.
 
     Examples
@@ -37,7 +37,7 @@ def parse_entity(text: str, parameter: str = "--strengths") -> tuple[str, list[s
     return label.strip(), members
 
 
-def parse_entities(text: str, parameter: str = "--joint") -> dict[str, list[str]]:
+def parse_entities(text: str, parameter: str = "entities") -> dict[str, list[str]]:
     """``'eocic-pilot'`` or comma-separated :func:`parse_entity` specs → label → members."""
     if text.strip().lower() == "eocic-pilot":
         from clusteratlas.scoreboard.edition import EOCIC_PILOT
@@ -78,12 +78,12 @@ def _peers_for(
 ) -> tuple[list[str], str]:
     if peers:
         if len(peers) > rs.MAX_USER_PEERS:
-            raise InputError(f"at most {rs.MAX_USER_PEERS} peers", parameter="--peers")
+            raise InputError(f"at most {rs.MAX_USER_PEERS} peers", parameter="peers")
         return list(peers), "chosen by the user"
     if structure is None:
         raise InputError(
-            "default peers need structural data: give --structure FILE or --peers",
-            parameter="--peers",
+            "default peers need structural data: give structure (region + variables) or peers",
+            parameter="peers",
         )
     scored = [r for r in scores.index if scores.loc[r].notna().any() and r not in members]
     found = rs.default_peers(structure, list(members), k, scored, weights, member_weights)
@@ -105,7 +105,7 @@ def read_region(
 ) -> RegionReading:
     """Strengths, bottlenecks and top/bottom list of a region or entity (``spec``)."""
     label, members = parse_entity(spec)
-    rs._check_regions(scores, members, "--strengths")
+    rs._check_regions(scores, members, "region")
     used, source = _peers_for(scores, members, peers, structure, weights, member_weights, k)
     own = rs.entity_scores(scores, members, member_weights)
     flags = rs.strengths_bottlenecks(scores, framework, own, used, rule=rule)

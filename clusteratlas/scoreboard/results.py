@@ -120,11 +120,11 @@ def strengths_bottlenecks(
     then neutral, then bottlenecks.
     """
     if isinstance(region, str):
-        _check_regions(scores, [region], "--strengths")
+        _check_regions(scores, [region], "region")
         own = scores.loc[region]
     else:
         own = region
-    _check_regions(scores, peers, "--peers")
+    _check_regions(scores, peers, "peers")
     rows = []
     for node in framework.covered_nodes():
         if node.level not in levels or node.code not in scores.columns:
@@ -171,7 +171,7 @@ def top_bottom(
     ``unq_discard``): ranks on near-constant indicators say little. Returns rows with
     ``side`` = 'top' or 'bottom', node, name, parent, score, rank, of (regions ranked).
     """
-    _check_regions(scores, [region], "--strengths")
+    _check_regions(scores, [region], "region")
     rows = []
     for node in framework.covered_nodes():
         if node.level != level or node.code not in scores.columns:

@@ -19,10 +19,13 @@ from clusteratlas.scoreboard.uncertainty import CHOICES, draws_from_uniforms, no
 def sobol_indices(fA: np.ndarray, fB: np.ndarray, fAB: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     r"""First-order and total Sobol indices from a Saltelli design.
 
-    With :math:`V = \operatorname{Var}(f_A \cup f_B)`:
+    The outputs are first centred on the mean of all of them (:math:`f_A`, :math:`f_B` and
+    every :math:`f_{AB_i}`), as SALib does: the first-order estimator assumes a zero-mean
+    output, and without centring its sampling error grows with the output's mean. Then, with
+    :math:`V = \operatorname{Var}(f_A \cup f_B)`:
     :math:`S_i = \tfrac{1}{N}\sum f_B (f_{AB_i} - f_A) / V` (Saltelli et al. 2010) and
     :math:`S_{Ti} = \tfrac{1}{2N}\sum (f_A - f_{AB_i})^2 / V` (Jansen 1999). ``fAB`` is
-    (factors, N).
+    (factors, N). Equal to ``SALib.analyze.sobol`` (``S1``, ``ST``) on the same outputs.
 
     Examples
     --------
@@ -31,6 +34,9 @@ def sobol_indices(fA: np.ndarray, fB: np.ndarray, fAB: np.ndarray) -> tuple[np.n
     >>> float(st[0]) > 0.9
     True
     """
+    fAB = np.asarray(fAB, dtype=float)
+    centre = np.concatenate([fA, fB, fAB.ravel()]).mean()
+    fA, fB, fAB = fA - centre, fB - centre, fAB - centre
     V = np.var(np.concatenate([fA, fB]))
     if V == 0:
         return np.zeros(len(fAB)), np.zeros(len(fAB))
@@ -53,7 +59,7 @@ def run_sensitivity(
     )
     if not factors:
         raise InputError(
-            "nothing varies: give alternatives or weight noise", parameter="--uncertainty"
+            "nothing varies: give alternatives or weight noise", parameter="sensitivity"
         )
     rng = np.random.default_rng(seed)
     M, D = len(prep.nodes), len(CHOICES)

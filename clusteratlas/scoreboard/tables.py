@@ -113,7 +113,38 @@ def read_long_table(path: str | Path, key_column: str) -> pd.DataFrame:
     """
     path = Path(path)
     cols = ("region", "year", key_column, "value")
-    frame = _read_text_table(path, cols)
+    return _long_table(_read_text_table(path, cols), key_column, path)
+
+
+def _text_frame(frame: pd.DataFrame, required: Sequence[str], label: str) -> pd.DataFrame:
+    """A caller's DataFrame as the text table a file would give (NaN/None → empty)."""
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(f"expected a DataFrame, got {type(frame).__name__}", parameter=label)
+    out = frame.reset_index(drop=True).copy()
+    out.columns = [str(c).strip().lower() for c in out.columns]
+    missing = [c for c in required if c not in out.columns]
+    if missing:
+        raise InputError(
+            f"missing column(s) {', '.join(missing)}; found {', '.join(out.columns)}",
+            parameter=label,
+        )
+    for c in out.columns:
+        col = out[c]
+        out[c] = col.astype(object).where(col.notna(), "").map(str).str.strip()
+    return out
+
+
+def long_frame(frame: pd.DataFrame, key_column: str, label: str) -> pd.DataFrame:
+    """A caller's ``region, year, <key_column>, value`` DataFrame, checked like the file.
+
+    Errors name ``label`` (the Python parameter, e.g. ``data``) and the CSV line the row
+    would have (row 0 = line 2, as with a header line).
+    """
+    cols = ("region", "year", key_column, "value")
+    return _long_table(_text_frame(frame, cols, label), key_column, Path(label))
+
+
+def _long_table(frame: pd.DataFrame, key_column: str, path: Path) -> pd.DataFrame:
     _no_empty(frame, ("region", key_column), path)
     out = pd.DataFrame(
         {
@@ -140,7 +171,10 @@ def read_denominators_csv(path: str | Path) -> pd.DataFrame:
 def read_groups_csv(path: str | Path) -> pd.Series:
     """Groups ``region, group`` → a Series indexed by region (one group per region)."""
     path = Path(path)
-    frame = _read_text_table(path, GROUP_COLUMNS)
+    return _groups(_read_text_table(path, GROUP_COLUMNS), path)
+
+
+def _groups(frame: pd.DataFrame, path: Path) -> pd.Series:
     _no_empty(frame, GROUP_COLUMNS, path)
     _no_duplicates(frame, ("region",), path)
     return pd.Series(
@@ -184,10 +218,13 @@ def write_csv_atomic(frame: pd.DataFrame, path: str | Path) -> None:
 
 
 def provenance_path(out: str | Path) -> Path:
-    """The sidecar of an output file: ``scores.csv`` → ``scores.provenance.json``."""
-    out = Path(out)
-    stem = out.name[: -len(".csv")] if out.name.endswith(".csv") else out.name
-    return out.with_name(stem + ".provenance.json")
+    """The sidecar of an output file: ``scores.csv`` → ``scores.csv.provenance.json`` (the one
+    sidecar name of :mod:`clusteratlas.store.provenance`; earlier releases wrote
+    ``scores.provenance.json``, which :func:`~clusteratlas.store.provenance.read_provenance`
+    still reads)."""
+    from clusteratlas.store.provenance import sidecar_path
+
+    return sidecar_path(out)
 
 
 @dataclass
@@ -224,3 +261,46 @@ class ScoreboardData:
     @property
     def label(self) -> str:
         return self.inputs.get("data", {}).get("path", "data")
+
+
+def scoreboard_data(
+    data: str | Path | pd.DataFrame,
+    denominators: str | Path | pd.DataFrame | None = None,
+    groups: str | Path | pd.DataFrame | pd.Series | None = None,
+) -> ScoreboardData:
+    """:class:`ScoreboardData` from paths (:meth:`ScoreboardData.from_files`) or DataFrames.
+
+    Frames are checked exactly as files are (columns, numbers, empty keys, duplicates);
+    their provenance entry says ``DataFrame`` with the row count (no path, no sha256).
+
+    >>> sd = scoreboard_data(pd.DataFrame({"region": ["A"], "year": [2020],
+    ...                                    "indicator": ["x"], "value": [1.5]}))
+    >>> sd.values.to_dict("records")
+    [{'region': 'A', 'year': 2020, 'indicator': 'x', 'value': 1.5}]
+    """
+    frames = [isinstance(x, pd.DataFrame | pd.Series) for x in (data, denominators, groups)]
+    if not any(frames):
+        return ScoreboardData.from_files(data, denominators, groups)
+    inputs: dict[str, dict[str, Any]] = {}
+
+    def one(value: Any, key: str, label: str) -> pd.DataFrame:
+        if isinstance(value, pd.DataFrame):
+            table = long_frame(value, key, label)
+            inputs[label] = {"path": None, "kind": "DataFrame", "rows": len(table)}
+            return table
+        table = read_long_table(value, key)
+        inputs[label] = {"path": str(value), "sha256": sha256_file(value), "rows": len(table)}
+        return table
+
+    values = one(data, "indicator", "data")
+    den = one(denominators, "denominator", "denominators") if denominators is not None else None
+    grp = None
+    if isinstance(groups, pd.Series):
+        groups = groups.rename("group").rename_axis("region").reset_index()
+    if isinstance(groups, pd.DataFrame):
+        grp = _groups(_text_frame(groups, GROUP_COLUMNS, "groups"), Path("groups"))
+        inputs["groups"] = {"path": None, "kind": "DataFrame", "rows": len(grp)}
+    elif groups is not None:
+        grp = read_groups_csv(groups)
+        inputs["groups"] = {"path": str(groups), "sha256": sha256_file(groups)}
+    return ScoreboardData(values, den, grp, inputs)

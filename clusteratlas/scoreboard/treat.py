@@ -315,7 +315,7 @@ def treat_panel(
             f"unknown treatment {method!r}; use one of {', '.join(METHODS)}", parameter="treat"
         )
     if scope not in ("year", "global"):
-        raise InputError("scope must be 'year' or 'global'", parameter="treat scope")
+        raise InputError("scope must be 'year' or 'global'", parameter="treat_scope")
     out = panel.copy()
     flags = pd.DataFrame("", index=panel.index, columns=panel.columns)
     rows = []

@@ -146,7 +146,7 @@ def prepare(
         raise InputError(
             "geometric/harmonic aggregation needs positive normalised values: "
             "normalise onto e.g. 1–100",
-            parameter="--uncertainty",
+            parameter="uncertainty",
         )
     weights = np.array([fw.nodes[c].weight for c in nodes])
     return Prepared(

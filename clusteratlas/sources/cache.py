@@ -4,7 +4,7 @@ Layout (``paths.default_cache_dir()``, or ``$CLUSTERATLAS_CACHE``)::
 
     <cache>/
       manifest.json          one entry per request (atomic rewrite: temp file + os.replace)
-      manifest.lock          advisory lock held while the manifest is rewritten
+      manifest.lock          file lock (filelock) held while the manifest is rewritten
       blobs/ab/ab12…ef       payload bytes, named by their sha256 (as downloaded; .gz stays gz)
       tmp/                   partial downloads (never read)
 
@@ -171,15 +171,12 @@ class Cache:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[dict[str, dict[str, Any]]]:
-        """Read-modify-write the manifest under an advisory lock (POSIX; no-op elsewhere)."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with (self.root / "manifest.lock").open("a") as lock:
-            try:
-                import fcntl
+        """Read-modify-write the manifest under a cross-process file lock (``filelock``:
+        ``flock`` on POSIX, ``msvcrt`` locking on Windows)."""
+        from filelock import FileLock
 
-                fcntl.flock(lock, fcntl.LOCK_EX)
-            except ImportError:  # pragma: no cover - Windows
-                pass
+        self.root.mkdir(parents=True, exist_ok=True)
+        with FileLock(self.root / "manifest.lock"):
             entries = self._read_manifest()
             yield entries
             self._write_manifest(entries)

@@ -112,12 +112,12 @@ def _check(year: int | str, geo: str, via: str) -> tuple[int, str, str]:
     try:
         y = int(str(year))
     except ValueError:
-        raise InputError(f"not a year: {year!r}", parameter="--year") from None
+        raise InputError(f"not a year: {year!r}", parameter="year") from None
     naics_vintage(y)
     if geo not in GEOS:
-        raise InputError(f"unknown geography {geo!r} (use {', '.join(GEOS)})", parameter="--geo")
+        raise InputError(f"unknown geography {geo!r} (use {', '.join(GEOS)})", parameter="geo")
     if via not in VIAS:
-        raise InputError(f"unknown way {via!r} (use {', '.join(VIAS)})", parameter="--via")
+        raise InputError(f"unknown way {via!r} (use {', '.join(VIAS)})", parameter="via")
     if via == "auto":
         via = "files" if y <= 2016 else "api"
     return y, geo, via

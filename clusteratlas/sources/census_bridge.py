@@ -25,9 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from clusteratlas.errors import InputError
-from clusteratlas.paths import shared_data_dir
-from clusteratlas.transform.annotations import annotate, merge_flags, split_flag
+from clusteratlas.store.flags import annotate, merge_flags, split_flag
 
 CONCORDANCE_FILE = "classifications/naics2017_to_naics2012_census.csv"
 
@@ -53,18 +51,13 @@ class BridgeReport:
 
 
 def concordance_links(path: str | Path | None = None) -> pd.DataFrame:
-    """``source`` (NAICS 2017), ``target`` (NAICS 2012) links from the Census table."""
+    """``source`` (NAICS 2017), ``target`` (NAICS 2012) links from the Census table: the one
+    shipped with the package (``NAICS2017_NAICS2012``), or the official CSV at ``path``."""
     from clusteratlas.classifications.naics import load_naics2017_to_naics2012
+    from clusteratlas.classifications.reference import concordance
 
     if path is None:
-        base = shared_data_dir()
-        if base is None or not (base / CONCORDANCE_FILE).exists():
-            raise InputError(
-                "the NAICS 2017 -> 2012 concordance is needed to bridge CBP 2017+ data; "
-                "give it with --concordance FILE",
-                parameter="--concordance",
-            )
-        path = base / CONCORDANCE_FILE
+        return concordance("NAICS2017_NAICS2012").links[["source", "target"]]
     return load_naics2017_to_naics2012(path).links[["source", "target"]]
 
 

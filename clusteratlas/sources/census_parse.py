@@ -6,7 +6,7 @@ flag``) with measures ``employment`` (mid-March employees), ``establishments`` a
 is multiplied by 1,000 here).
 
 Flags (the store's ``flag`` column holds the *suppression* flag only; noise flags become a
-note after ``|``, see :mod:`clusteratlas.transform.annotations`):
+note after ``|``, see :mod:`clusteratlas.store.flags`):
 
 * ``A`` … ``M``: employment withheld, with its employment-size class (``EMPFLAG``, files up
   to 2016). Value NULL (CBP writes 0). :func:`clusteratlas.transform.suppressed.impute_cbp`
@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from clusteratlas.errors import InputError
-from clusteratlas.transform.annotations import annotate
+from clusteratlas.store.flags import annotate
 
 MEASURES = ("employment", "establishments", "payroll")
 SIZE_CLASSES = frozenset("ABCEFGHIJKLM")
@@ -54,7 +54,7 @@ def naics_vintage(year: int) -> str:
     if year < 2012:
         raise InputError(
             f"CBP {year} is coded in NAICS 2007 or older; only 2012 and later are supported",
-            parameter="--year",
+            parameter="year",
         )
     return "NAICS2012" if year <= 2016 else "NAICS2017"
 

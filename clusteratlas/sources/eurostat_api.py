@@ -63,7 +63,7 @@ def check_dataset_code(code: str) -> str:
     """
     lower = code.strip().lower()
     if not lower or not set(lower) <= _DATASET_CHARS:
-        raise InputError(f"{code!r} is not a Eurostat dataset code", parameter="DATASET")
+        raise InputError(f"{code!r} is not a Eurostat dataset code", parameter="code")
     return lower
 
 
@@ -79,7 +79,7 @@ def parse_filters(items: list[str] | None) -> dict[str, list[str]]:
     for item in items or []:
         dim, sep, codes = item.partition("=")
         if not sep or not dim.strip() or not codes.strip():
-            raise InputError(f"{item!r} is not DIM=CODE[,CODE…]", parameter="--filter")
+            raise InputError(f"{item!r} is not DIM=CODE[,CODE…]", parameter="where")
         values = [c.strip() for c in codes.split(",") if c.strip()]
         out.setdefault(dim.strip().lower(), []).extend(values)
     return out
@@ -178,7 +178,7 @@ class EurostatAPI:
             url = self.url(f"statistics/1.0/data/{dataset}")
             return Request(url, query, "json", "statistics1.0")
         raise InputError(
-            f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}", parameter="--format"
+            f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}", parameter="via"
         )
 
     # -- metadata ----------------------------------------------------------------------------
@@ -288,7 +288,8 @@ class EurostatAPI:
                     why = fault[1] if fault else "the extraction is too big"
                     raise FetchError(
                         f"GET {url}: Eurostat refused the request (HTTP {exc.status}: {why}); "
-                        "narrow it with --filter (and --format json), or fetch the bulk table"
+                        "narrow it with a dimension filter (where=, CLI --where) sent to the "
+                        "statistics API (via json), or fetch the bulk table"
                     ) from None
                 raise
             return self._await(url, status.key, status.status, dest)
@@ -368,7 +369,7 @@ def parse_payload(path: Path | bytes, fmt: str, *, name: str | None = None) -> p
         from clusteratlas.sources.sdmx import read_sdmx_ml
 
         return read_sdmx_ml(source, name=name)
-    raise InputError(f"unknown format {fmt!r}", parameter="--format")
+    raise InputError(f"unknown format {fmt!r}", parameter="via")
 
 
 def _maybe_gunzip(data: bytes) -> bytes:
@@ -390,7 +391,7 @@ def apply_filters(
             raise InputError(
                 f"no dimension {dim!r} in this table (it has {', '.join(dims)})",
                 file=name,
-                parameter="--filter",
+                parameter="where",
             )
         wanted = {c.upper() for c in codes}
         mask &= frame[dim].astype(str).str.upper().isin(wanted)

@@ -30,6 +30,7 @@ from clusteratlas.sources.eurostat_tsv import (
     eurostat_observations,
 )
 from clusteratlas.sources.ingest import UNKNOWN_NUTS
+from clusteratlas.store.queries import dataset_load_notes, dataset_observations
 
 _DIMS_NOTE = re.compile(r"dimensions ([A-Za-z0-9_,]+)")
 
@@ -77,8 +78,8 @@ def roles(dimensions: list[str]) -> tuple[str | None, str | None]:
 def detect_region_system(store: Any, codes: pd.Series) -> tuple[str, str | None]:
     """Best NUTS version for ``codes`` (``NUTS?`` when unknown) and a note on how it was found."""
     try:
-        from clusteratlas.transform.nuts_codes import code_lists
-        from clusteratlas.transform.nuts_detect import detect_version
+        from clusteratlas.classifications.nuts_detect import detect_version
+        from clusteratlas.classifications.nuts_lists import code_lists
     except ImportError:  # pragma: no cover - NUTS helpers absent
         return UNKNOWN_NUTS, None
     try:
@@ -160,15 +161,10 @@ def load_eurostat(
 # -- back out of the store -------------------------------------------------------------------
 def dataset_dimensions(store: Any, dataset: str) -> list[str]:
     """The dimension names, in published order, recorded when ``dataset`` was loaded."""
-    prov = store.query(
-        "SELECT p.notes FROM provenance p WHERE p.load_id IN "
-        "(SELECT DISTINCT load_id FROM observations WHERE dataset = ?) "
-        "ORDER BY p.ingested_at DESC",
-        [dataset],
-    )
-    if prov.empty:
+    notes = dataset_load_notes(store, dataset)
+    if notes.empty:
         raise StoreError(f"dataset {dataset!r} is not in the store")
-    for note in prov["notes"]:
+    for note in notes:
         m = _DIMS_NOTE.search(note or "")
         if m:
             return m.group(1).split(",")
@@ -184,10 +180,11 @@ def tidy_from_store(
     ``flag``) of ``dataset`` from the store, optionally keeping only ``where`` codes."""
     dims = dataset_dimensions(store, dataset)
     industry, measure = roles(dims)
-    obs = store.query(
-        "SELECT region, industry, year, measure, dims, value, flag FROM observations "
-        "WHERE dataset = ? ORDER BY load_id, dims, measure, industry, region, year DESC",
-        [dataset],
+    obs = dataset_observations(
+        store,
+        dataset,
+        ["region", "industry", "year", "measure", "dims", "value", "flag"],
+        ordered=True,
     )
     cols: dict[str, Any] = {}
     parsed = _split_dims(obs["dims"])
@@ -211,7 +208,7 @@ def tidy_from_store(
         if dim not in frame.columns or dim in ("value", "flag"):
             raise InputError(
                 f"no dimension {dim!r} in {dataset} (it has {', '.join([*dims, 'time'])})",
-                parameter="--where",
+                parameter="where",
             )
         frame = frame[frame[dim].astype(str).str.upper().isin({c.upper() for c in codes})]
     frame = frame.reset_index(drop=True)

@@ -3,7 +3,7 @@
 Both formats are a tab-separated matrix. The first header field names the dimensions,
 comma-separated, and after a backslash the time marker; the other header fields are the time
 periods. Each data row starts with the series' dimension codes, comma-separated, followed by one
-cell per period (see :mod:`clusteratlas.sources.flags` for the cell syntax)::
+cell per period (see :mod:`clusteratlas.store.flags` for the cell syntax)::
 
     unit,nace_r2,age,geo\\time<TAB>2015 <TAB>2014          (classic bulk download)
     THS,A,Y15-24,AT1<TAB>5.2 u<TAB>: u
@@ -34,7 +34,7 @@ import pyarrow.csv as pacsv
 
 from clusteratlas.errors import InputError
 from clusteratlas.sources.files import Source, decode_utf8, read_source_bytes, record_shape
-from clusteratlas.sources.flags import FLAG_LETTERS, CellError, parse_cells_objects
+from clusteratlas.store.flags import FLAG_LETTERS, CellError, parse_cells_objects
 
 TIME_MARKERS = {"time": "bulk", "time_period": "sdmx-tsv"}
 #: Eurostat dimension holding the industry code, and the classification it uses.

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,23 +82,21 @@ def nuts_file(
     """
     y = str(year).strip()
     if y not in YEARS:
-        raise InputError(
-            f"no NUTS version {y!r} (GISCO has {', '.join(YEARS)})", parameter="--year"
-        )
+        raise InputError(f"no NUTS version {y!r} (GISCO has {', '.join(YEARS)})", parameter="year")
     s = str(scale).strip().upper()
     if len(s) == 2 and s[0].isdigit():
         s = "0" + s
     if s not in SCALES:
-        raise InputError(f"unknown scale {scale!r} (use {', '.join(SCALES)})", parameter="--scale")
+        raise InputError(f"unknown scale {scale!r} (use {', '.join(SCALES)})", parameter="scale")
     e = str(epsg).strip()
     if e not in EPSGS:
-        raise InputError(f"unknown EPSG {epsg!r} (use {', '.join(EPSGS)})", parameter="--epsg")
+        raise InputError(f"unknown EPSG {epsg!r} (use {', '.join(EPSGS)})", parameter="epsg")
     if level is None or str(level).strip().lower() in ("all", ""):
         lev = None
     elif str(level).strip() in ("0", "1", "2", "3"):
         lev = int(str(level).strip())
     else:
-        raise InputError(f"level must be 0-3 or 'all', got {level!r}", parameter="--level")
+        raise InputError(f"level must be 0-3 or 'all', got {level!r}", parameter="level")
     return NutsFile(y, s, e, lev)
 
 
@@ -239,13 +236,7 @@ def load_gisco(
             notes=f"NUTS {spec.year} code list from GISCO {spec.name} ({counts}); "
             f"geometry file cached ({spec.scale}, EPSG:{spec.epsg})",
         )
-        view = f"_gisco_{uuid.uuid4().hex[:8]}"
-        con.register(view, frame)
-        try:
-            cols = ", ".join(REGION_COLUMNS)
-            con.execute(f"INSERT OR REPLACE INTO regions ({cols}) SELECT {cols} FROM {view}")
-        finally:
-            con.unregister(view)
+        store.insert_frame(con, "regions", frame, REGION_COLUMNS, replace=True)
     return GiscoLoad(
         spec,
         got.entry.full_url,

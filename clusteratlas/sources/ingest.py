@@ -34,6 +34,7 @@ from clusteratlas.sources.files import (
     read_source_bytes,
     record_shape,
 )
+from clusteratlas.store.queries import delete_dataset, industry_codes
 
 __all__ = [  # the Eurostat mapping is re-exported: callers load fetched tables through here
     "CLASSIFICATIONS",
@@ -139,10 +140,10 @@ def _check_choice(value: str | None, allowed: Iterable[str], parameter: str) -> 
 def check_options(
     *, fmt: str = "auto", region_system: str | None = None, classification: str | None = None
 ) -> None:
-    """Check the ``--format``, ``--region-system`` and ``--classification`` values."""
-    _check_choice(fmt, FORMATS, "--format")
-    _check_choice(region_system, REGION_SYSTEMS, "--region-system")
-    _check_choice(classification, CLASSIFICATIONS, "--classification")
+    """Check the ``fmt``, ``region_system`` and ``classification`` values."""
+    _check_choice(fmt, FORMATS, "fmt")
+    _check_choice(region_system, REGION_SYSTEMS, "region_system")
+    _check_choice(classification, CLASSIFICATIONS, "classification")
 
 
 # -- conversion ----------------------------------------------------------------------------
@@ -219,7 +220,7 @@ def prepare_file(
                 f"this table's industries are {cls} (dimension "
                 f"{next(d for d in table.attrs['dimensions'] if d in INDUSTRY_DIMENSIONS)}), "
                 f"not {classification}",
-                parameter="--classification",
+                parameter="classification",
             )
         source, attribution, licence = "eurostat", "Source: Eurostat", EUROSTAT_LICENCE
         notes = (
@@ -353,8 +354,7 @@ def ingest_files(
         raise InputError("no files given", parameter="FILE")
 
     def known(cls: str) -> frozenset[str]:
-        rows = store.query("SELECT code FROM industries WHERE classification = ?", [cls])
-        return frozenset(rows["code"].astype(str))
+        return industry_codes(store, cls)
 
     done: list[PreparedFile] = []
     seen: dict[str, pd.DataFrame] = {}
@@ -392,7 +392,7 @@ def _load(store, con, prepared: PreparedFile, seen: dict[str, pd.DataFrame]) -> 
             )
         seen[prepared.dataset] = pd.concat([earlier, obs[key].assign(file=prepared.path.name)])
     else:
-        con.execute("DELETE FROM observations WHERE dataset = ?", [prepared.dataset])
+        delete_dataset(con, prepared.dataset)
         seen[prepared.dataset] = obs[key].assign(file=prepared.path.name)
     load_id = store.new_load(con, **prepared.provenance)
     frame = obs.assign(load_id=load_id)

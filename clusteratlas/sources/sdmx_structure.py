@@ -206,6 +206,6 @@ def sdmx_key(dimensions: list[DimensionInfo], filters: dict[str, list[str]]) -> 
         known = ", ".join(d.id for d in dimensions)
         raise InputError(
             f"unknown dimension(s) {sorted(unknown)}; this dataset has {known}",
-            parameter="--filter",
+            parameter="where",
         )
     return ".".join("+".join(lower.get(d.id.lower(), [])) for d in dimensions)

@@ -2,7 +2,7 @@
 
 The source flag of every filled cell is kept, and a note is appended:
 ``c|imputed=eco-parent-split:10`` or ``B|imputed=cbp-midpoint:B`` (see
-:mod:`~clusteratlas.transform.annotations`). The provenance row names the original dataset,
+:mod:`~clusteratlas.store.flags`). The provenance row names the original dataset,
 the method and the number of cells filled.
 """
 
@@ -15,8 +15,9 @@ from typing import Any
 import pandas as pd
 
 from clusteratlas.errors import InputError
-from clusteratlas.store.schema import OBSERVATION_COLUMNS
-from clusteratlas.transform.annotations import annotate_series
+from clusteratlas.store.flags import annotate_series
+from clusteratlas.store.queries import dataset_observations
+from clusteratlas.transform.derived import load_derived
 from clusteratlas.transform.suppressed import METHODS, eurostat_nace_parents, impute_frame
 
 KEYS = ["region", "year", "measure", "dims"]
@@ -87,7 +88,7 @@ def impute_dataset(
         raise InputError(
             f"unknown method {method!r} (expected {', '.join(METHODS)})", parameter="--method"
         )
-    df = store.query("SELECT * FROM observations WHERE dataset = ?", [dataset])
+    df = dataset_observations(store, dataset)
     if df.empty:
         known = ", ".join(store.datasets()["dataset"].tolist()) or "none"
         raise InputError(
@@ -110,18 +111,12 @@ def impute_dataset(
     out["dataset"] = target
     filled = int(out["imputed"].notna().sum())
     missing = int(out["value"].isna().sum())
-    prov = store.provenance(dataset)
-    last = prov.iloc[-1].to_dict() if len(prov) else {}
-    load_id = store.load_observations(
-        out[[c for c in OBSERVATION_COLUMNS if c != "load_id"]],
-        dataset=target,
-        source=str(last.get("source") or df["source"].iloc[0]),
+    load_id = load_derived(
+        store,
+        out,
+        dataset=dataset,
+        target=target,
         location=f"store dataset {dataset}",
-        last_update=last.get("last_update"),
-        licence=last.get("licence"),
-        attribution=last.get("attribution"),
-        region_system=last.get("region_system"),
-        classification=last.get("classification"),
         notes=f"gap-filling method {method!r}: {filled} cells filled (flag note 'imputed='), "
         f"{missing} still missing; original flags kept",
     )

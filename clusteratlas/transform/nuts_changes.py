@@ -42,9 +42,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from clusteratlas.classifications.nuts_codes import is_nuts_code, nuts_level
 from clusteratlas.errors import InputError
 from clusteratlas.fileio import atomic_path
-from clusteratlas.transform.nuts_codes import is_nuts_code, nuts_level
 
 RELATIONS: tuple[str, ...] = (
     "same",

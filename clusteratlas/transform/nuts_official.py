@@ -31,14 +31,15 @@ is kept as ``boundary`` when the atoms alone would call the pair unchanged.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from clusteratlas.classifications._io import read_text
+from clusteratlas.classifications.nuts_codes import ancestor_at, is_nuts_code, nuts_level
 from clusteratlas.errors import InputError
-from clusteratlas.paths import shared_data_dir
 from clusteratlas.transform.nuts_changes import Change, ChangeTable
-from clusteratlas.transform.nuts_codes import ancestor_at, is_nuts_code, nuts_level
 
 DETAILED_2016_2021 = "nuts/NUTS_changes_2016_2021_detailed.csv"
 BY_LEVEL_2016_2021 = "nuts/NUTS_changes_2016_2021_by_level.csv"
@@ -50,24 +51,28 @@ _CAUTION = ["same", "recode", "merge", "boundary", "split", "partial"]
 
 
 def official_change_table(data_dir: Path | None = None) -> ChangeTable | None:
-    """The NUTS 2016→2021 table derived from the official sheets in shared data (or ``None``)."""
-    base = data_dir if data_dir is not None else shared_data_dir()
-    if base is None:
-        return None
-    detailed = Path(base) / DETAILED_2016_2021
+    """The NUTS 2016→2021 table derived from Eurostat's official sheets: those shipped with
+    the package, or, given ``data_dir``, the CSVs under it (``None`` when absent there)."""
+    if data_dir is None:
+        from clusteratlas.classifications import reference
+
+        return derive_from_official(
+            reference.reference_file("NUTS_CHANGES_2016_2021"),
+            reference.reference_file("NUTS_CHANGES_2016_2021_BY_LEVEL"),
+        )
+    detailed = Path(data_dir) / DETAILED_2016_2021
     if not detailed.exists():
         return None
-    by_level = Path(base) / BY_LEVEL_2016_2021
+    by_level = Path(data_dir) / BY_LEVEL_2016_2021
     return derive_from_official(detailed, by_level if by_level.exists() else None)
 
 
 def _read(path: Path, required: Iterable[str]) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in required if c not in (reader.fieldnames or [])]
-        if missing:
-            raise InputError(f"missing column(s) {', '.join(missing)}", file=path, line=1)
-        return list(reader)
+    reader = csv.DictReader(io.StringIO(read_text(path), newline=""))  # .gz gunzipped
+    missing = [c for c in required if c not in (reader.fieldnames or [])]
+    if missing:
+        raise InputError(f"missing column(s) {', '.join(missing)}", file=path, line=1)
+    return list(reader)
 
 
 def _code(text: str | None) -> str | None:

@@ -5,7 +5,7 @@
 dataset (or replaces the old one) in **one transaction**, with a provenance row that names the
 original dataset, the change tables used and a summary of the change report. Notes on changed
 values are appended to ``flag`` (``'e|nuts=merge:NO021+NO022'``, see
-:mod:`~clusteratlas.transform.annotations`).
+:mod:`~clusteratlas.store.flags`).
 """
 
 from __future__ import annotations
@@ -17,17 +17,18 @@ from typing import Any
 
 import pandas as pd
 
+from clusteratlas.classifications.nuts_detect import VersionGuess, detect_version
+from clusteratlas.classifications.nuts_lists import code_lists
 from clusteratlas.errors import InputError
-from clusteratlas.store.schema import OBSERVATION_COLUMNS
-from clusteratlas.transform.annotations import annotate_series
+from clusteratlas.store.flags import annotate_series
+from clusteratlas.store.queries import dataset_observations, dataset_regions
+from clusteratlas.transform.derived import load_derived
 from clusteratlas.transform.nuts_changes import (
     ChangeTable,
     describe,
     find_path,
     read_change_tables,
 )
-from clusteratlas.transform.nuts_codes import code_lists
-from clusteratlas.transform.nuts_detect import VersionGuess, detect_version
 from clusteratlas.transform.nuts_official import official_change_table
 from clusteratlas.transform.nuts_versions import (
     ADDITIVE_MEASURES,
@@ -54,7 +55,7 @@ def available_tables(
 
 
 def _observations(store: Any, dataset: str) -> pd.DataFrame:
-    df = store.query("SELECT * FROM observations WHERE dataset = ?", [dataset])
+    df = dataset_observations(store, dataset)
     if df.empty:
         known = ", ".join(store.datasets()["dataset"].tolist()) or "none"
         raise InputError(
@@ -65,9 +66,7 @@ def _observations(store: Any, dataset: str) -> pd.DataFrame:
 
 def detect_dataset(store: Any, dataset: str, data_dir: Path | None = None) -> VersionGuess:
     """Detect the NUTS version of a stored dataset's region codes."""
-    codes = store.query("SELECT DISTINCT region FROM observations WHERE dataset = ?", [dataset])[
-        "region"
-    ]
+    codes = dataset_regions(store, dataset)
     if codes.empty:
         _observations(store, dataset)
     return detect_version(codes, code_lists(store, data_dir))
@@ -146,20 +145,15 @@ def convert_dataset(
     out["dataset"] = target
     out["region_system"] = f"NUTS{to_version}"
     counts = conv.counts()
-    prov = store.provenance(dataset)
-    last = prov.iloc[-1].to_dict() if len(prov) else {}
     steps = " then ".join(t.label for t in chain) or "no change"
     summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-    load_id = store.load_observations(
-        out[[c for c in OBSERVATION_COLUMNS if c != "load_id"]],
-        dataset=target,
-        source=str(last.get("source") or df["source"].iloc[0]),
+    load_id = load_derived(
+        store,
+        out,
+        dataset=dataset,
+        target=target,
         location=f"store dataset {dataset} (NUTS {src_version})",
-        last_update=last.get("last_update"),
-        licence=last.get("licence"),
-        attribution=last.get("attribution"),
         region_system=f"NUTS{to_version}",
-        classification=last.get("classification"),
         notes=f"NUTS conversion {steps} ({'; '.join(t.source for t in chain)}): rows by action: "
         f"{summary}. Merges summed only for additive measures; splits and partial changes "
         "left NULL (never apportioned).",

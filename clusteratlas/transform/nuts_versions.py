@@ -36,10 +36,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from clusteratlas.classifications.nuts_codes import nuts_level, parent_code
 from clusteratlas.errors import InputError
-from clusteratlas.transform.annotations import merge_flags
+from clusteratlas.store.flags import merge_flags
 from clusteratlas.transform.nuts_changes import EXACT, ChangeTable
-from clusteratlas.transform.nuts_codes import nuts_level, parent_code
 
 #: Measures summed across merged regions by default: the store's tidy-panel measures and
 #: Eurostat units that are counts or amounts (not per head, not percentages).

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from clusteratlas.errors import InputError
-from clusteratlas.transform.annotations import split_flag
+from clusteratlas.store.flags import split_flag
 
 METHODS = ("eco", "cbp", "none")
 ECO_NOTE = "eco-parent-split"

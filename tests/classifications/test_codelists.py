@@ -71,11 +71,9 @@ def test_isic4(shared_file) -> None:
 
 
 @pytest.fixture(scope="module")
-def nuts_dir(shared_data: Path) -> Path:
-    folder = shared_data / "nuts"
-    if not folder.is_dir():
-        pytest.skip("no nuts folder")
-    return folder
+def nuts_dir(shared_file) -> Path:
+    # through the fixture: skipped without shared data, failed under CLUSTERATLAS_REQUIRE_SHARED
+    return shared_file("nuts")
 
 
 def level_counts(frame) -> dict[int, int]:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from clusteratlas.classifications.scheme_file import read_scheme_file
+from clusteratlas.classifications import validate_scheme
+from clusteratlas.classifications.scheme_file import FRAME_COLUMNS, read_scheme_file
 from clusteratlas.errors import InputError
 
 HEADER = "industry,cluster,cluster_name,cluster_type,weight\n"
@@ -172,3 +176,66 @@ def test_yaml_errors(
     assert info.value.column == column
     assert words in info.value.message
     assert "\n" not in str(info.value)
+
+
+# -- one validation: a DataFrame is refused exactly like the file ---------------------------
+def frame_of(content: str) -> pd.DataFrame:
+    return pd.read_csv(io.StringIO(content), dtype=str, keep_default_na=False)
+
+
+# the rows of CASES that are about values, not about the CSV layout (header, field count)
+VALUE_CASES = [c for c in CASES if c[3] not in ("missing required column", "fields")]
+
+
+def test_value_cases_cover_every_rule():
+    assert len(VALUE_CASES) == len(CASES) - 2 == 10
+
+
+@pytest.mark.parametrize(("content", "line", "column", "words"), VALUE_CASES)
+def test_dataframe_scheme_refused_like_the_file(
+    tmp_path: Path, content: str, line: int, column: str | None, words: str
+) -> None:
+    with pytest.raises(InputError) as from_file:
+        read_scheme_file(write(tmp_path, content))
+    with pytest.raises(InputError) as from_frame:
+        validate_scheme(frame_of(content))
+    err = from_frame.value
+    assert err.file is None and err.parameter == "definitions"
+    assert err.column == from_file.value.column == column
+    assert words in err.message
+    # the same rule, the same words; the frame names its row (0-based), the file its line
+    as_rows = re.sub(r"line (\d+)", lambda m: f"row {int(m[1]) - 2}", from_file.value.message)
+    assert err.message == f"row {line - 2}: {as_rows}"
+
+
+def test_industry_in_two_traded_clusters_refused_in_every_form(tmp_path: Path) -> None:
+    from clusteratlas.mapping import map_panel
+
+    content = HEADER + "01,1,A,traded,1\n01,2,B,traded,1\n"
+    with pytest.raises(InputError, match="summing to 2 > 1") as info:
+        read_scheme_file(write(tmp_path, content))
+    assert (info.value.line, info.value.column) == (3, "weight")
+    defs = frame_of(content)
+    with pytest.raises(InputError, match="summing to 2 > 1") as info:
+        validate_scheme(defs)
+    assert (info.value.parameter, info.value.column) == ("definitions", "weight")
+    panel = pd.DataFrame({"region": "R", "industry": ["01"], "year": 2020, "employment": [10.0]})
+    with pytest.raises(InputError, match="summing to 2 > 1") as info:
+        map_panel(panel, defs)  # before: accepted, and region R held 20 jobs in clusters
+    assert info.value.parameter == "definitions"
+
+
+def test_validated_frame_is_normalised() -> None:
+    frame = pd.DataFrame(
+        {"industry": [" 01 ", "02"], "cluster": ["A", "A"], "cluster_type": ["Traded", "TRADED"]}
+    )
+    out = validate_scheme(frame, classification="NACE_R2")
+    assert out.columns.tolist() == FRAME_COLUMNS
+    assert out.industry.tolist() == ["01", "02"]
+    assert out.cluster_type.tolist() == ["traded", "traded"]
+    assert out.cluster_name.tolist() == ["A", "A"]  # a frame without names: the code
+    assert out.weight.tolist() == [1.0, 1.0]
+    assert set(out.classification) == {"NACE_R2"}
+    with pytest.raises(InputError, match="missing column") as info:
+        validate_scheme(frame.drop(columns="cluster_type"))
+    assert info.value.column == "cluster_type"

@@ -9,7 +9,7 @@ import pytest
 
 from clusteratlas.errors import InputError
 from clusteratlas.mapping import CLUSTER_COLUMNS, build_cluster_table, region_cluster_strength
-from clusteratlas.mapping.growth import trends
+from clusteratlas.mapping.growth import trends_table as trends
 
 NAN = np.nan
 
@@ -99,12 +99,76 @@ def test_external_benchmark_with_total_row():
     out = run(small_panel(), DEFS, benchmark=bench)
     assert out.loc[("A", "T1"), "lq"] == pytest.approx((100 / 200) / (300 / 2000))  # 10/3
     assert out.loc[("A", "T1"), "benchmark_share"] == pytest.approx(100 / 300)
-    # without '*', the total is the sum of traded and local clusters: 1,000
-    out = run(small_panel(), DEFS, benchmark=bench[bench.cluster != "*"])
-    assert out.loc[("A", "T1"), "lq"] == pytest.approx((100 / 200) / (300 / 1000))
-    # traded base: traded universe 400
+    # traded base: traded universe 400 (the '*' row is not used)
     out = run(small_panel(), DEFS, benchmark=bench, lq_base="traded")
     assert out.loc[("A", "T1"), "lq"] == pytest.approx((100 / 120) / (300 / 400))
+    out = run(small_panel(), DEFS, benchmark=bench[bench.cluster != "*"], lq_base="traded")
+    assert out.loc[("A", "T1"), "lq"] == pytest.approx((100 / 120) / (300 / 400))
+
+
+def test_benchmark_without_total_row_is_refused_when_universes_differ():
+    # The regions' totals count i4 (in no cluster): the sum of the benchmark's clusters (1,000)
+    # would not be the benchmark's all-industry total, so the mapping refuses and names the fix.
+    bench = pd.DataFrame({"cluster": ["T1", "T2", "L1"], "year": 2020, "employment": [3, 1, 6]})
+    with pytest.raises(InputError, match=r"no '\*' row for 2020.*'i4'.*add a '\*' row") as info:
+        run(small_panel(), DEFS, benchmark=bench)
+    assert info.value.parameter == "benchmark"
+    assert "\n" not in str(info.value)
+    # region totals from a total_industry row: refused too, whatever the industries
+    panel = strong_panel()
+    totals = panel.groupby("region", as_index=False).employment.sum()
+    panel = pd.concat([panel, totals.assign(industry="TOTAL", year=2020)])
+    no_star = STRONG_BENCH[STRONG_BENCH.cluster != "*"]
+    with pytest.raises(InputError, match="'TOTAL' rows"):
+        run(panel, STRONG_DEFS, benchmark=no_star, total_industry="TOTAL")
+    # an emerging cluster is measured against the all-industry total even on the traded base
+    emerging = pd.concat(
+        [DEFS, pd.DataFrame({"industry": ["i4"], "cluster": ["E1"], "cluster_type": "emerging"})]
+    )
+    with pytest.raises(InputError, match="emerging"):
+        with_e1 = pd.concat(
+            [bench, pd.DataFrame({"cluster": ["E1"], "year": [2020], "employment": [1]})]
+        )
+        run(small_panel(), emerging, benchmark=with_e1, lq_base="traded")
+
+
+def sum_of_regions(panel: pd.DataFrame, defs: pd.DataFrame, total: float | None) -> pd.DataFrame:
+    """A benchmark holding, by hand, the sum over the regions of each cluster (and '*')."""
+    joined = panel.merge(defs.assign(weight=defs.get("weight", 1.0)), on="industry")
+    joined["part"] = joined.employment * joined.weight
+    bench = joined.groupby(["cluster", "year"], as_index=False).part.sum()
+    bench = bench.rename(columns={"part": "employment"})
+    if total is not None:
+        bench = pd.concat(
+            [bench, pd.DataFrame({"cluster": ["*"], "year": [2020], "employment": [total]})]
+        )
+    return bench
+
+
+def test_benchmark_equal_to_sum_of_regions_gives_the_lqs_of_no_benchmark():
+    # small panel: T1 150, T2 80, L1 270 and all industries 700 (table above)
+    bench = sum_of_regions(small_panel(), DEFS, total=700.0)
+    assert dict(zip(bench.cluster, bench.employment, strict=True)) == {
+        "T1": 150,
+        "T2": 80,
+        "L1": 270,
+        "*": 700,
+    }
+    for base in ("total", "traded"):
+        plain = run(small_panel(), DEFS, lq_base=base)
+        ext = run(small_panel(), DEFS, lq_base=base, benchmark=bench)
+        np.testing.assert_allclose(ext["lq"], plain["lq"], rtol=1e-12)
+        np.testing.assert_array_equal(ext["strong"], plain["strong"])
+        np.testing.assert_array_equal(ext["stars"], plain["stars"])
+    # without i4 every industry lies in traded/local clusters: no '*' row needed
+    panel = small_panel()
+    panel = panel[panel.industry != "i4"]
+    bench = sum_of_regions(panel, DEFS, total=None)
+    plain = run(panel, DEFS)
+    ext = run(panel, DEFS, benchmark=bench)
+    np.testing.assert_allclose(ext["lq"], plain["lq"], rtol=1e-12)
+    # A's T1 by hand: (100/200) / (150/500)
+    assert ext.loc[("A", "T1"), "lq"] == pytest.approx((100 / 200) / (150 / 500))
 
 
 def test_external_benchmark_missing_cluster_is_named():

@@ -59,7 +59,7 @@ def test_map_files_csv_and_parquet(files, run_cli):
     assert set(roles) == {"panel", "definitions"} and len(roles["panel"]["sha256"]) == 64
     assert record["options"]["lq_base"] == "traded"
     assert record["thresholds"]["star_lq"] == 2.0
-    assert record["rows"] == len(table) == 9
+    assert record["output"]["rows"] == len(table) == 9
     assert "9 cells" in stdout
 
     out = tmp / "result.parquet"
@@ -127,10 +127,10 @@ def test_bad_benchmark_is_one_line_exit_2(files, run_cli, bench, expected):
     ("args", "expected"),
     [
         (["--out", "x.xlsx"], "--out"),
-        (["--out", "x.csv", "--lq-base", "local"], "--lq-base"),
-        (["--out", "x.csv", "--level", "county"], "--level"),
         (["--out", "x.csv", "--threshold", "star_lq=two"], "--threshold"),
         (["--out", "x.csv", "--threshold", "nonsense=1"], "--threshold"),
+        (["--out", "x.csv", "--threshold", "star_size_quantile=2"], "--threshold"),
+        (["--out", "x.csv", "--year", "2020-2019"], "--year"),
     ],
 )
 def test_bad_options_are_one_line_exit_2(files, run_cli, args, expected):
@@ -138,6 +138,91 @@ def test_bad_options_are_one_line_exit_2(files, run_cli, args, expected):
     args = [a if not a.startswith("x.") else str(tmp / a) for a in args]
     code, _, err = run_cli("map", "--panel", panel, "--clusters", defs, *args)
     assert expected in one_line_error(code, err)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--lq-base", "local"], ["--group-by", "county"], ["--level", "county"]],
+)
+def test_choices_are_enums(files, run_cli, args):
+    tmp, panel, defs = files
+    code, _, err = run_cli(
+        "map", "--panel", panel, "--clusters", defs, "--out", tmp / "o.csv", *args
+    )
+    assert code == 2
+    assert args[0] in err and args[1] in err
+
+
+def test_old_level_spelling_is_a_hidden_alias(files, run_cli):
+    tmp, panel, defs = files
+    out = tmp / "o.csv"
+    args = ["map", "--panel", panel, "--clusters", defs, "--out", out]
+    code, _, err = run_cli(*args, "--level", "none")
+    assert code == 0, err
+    assert json.loads((tmp / "o.csv.provenance.json").read_text())["options"]["level"] == "none"
+    code, _, err = run_cli(*args, "--level", "none", "--group-by", "nuts")
+    assert "--group-by" in one_line_error(code, err)
+    code, help_text, _ = run_cli("map", "--help")
+    assert "--group-by" in help_text and "--level" not in help_text and "--filter" not in help_text
+
+
+def test_mapping_errors_name_the_flag_not_the_parameter(files, run_cli, tmp_path):
+    # the mapping raises InputError(parameter="measures" / "benchmark"); the CLI prints the flag
+    from clusteratlas.mapping.api import map_store
+    from clusteratlas.store import Store
+
+    store = tmp_path / "s.duckdb"
+    with Store(store) as st:
+        st.load_scheme(
+            pd.DataFrame(
+                {
+                    "industry": ["i1"],
+                    "cluster": ["T1"],
+                    "cluster_name": ["T"],
+                    "cluster_type": ["traded"],
+                    "weight": [1.0],
+                    "classification": ["user"],
+                }
+            ),
+            "s",
+        )
+    with pytest.raises(Exception) as info:
+        map_store(store, "s", measures=["bogus=X"])
+    assert info.value.parameter == "measures"
+    code, _, err = run_cli(
+        "map",
+        "--store",
+        store,
+        "--scheme",
+        "s",
+        "--measure",
+        "bogus=X",
+        "--out",
+        tmp_path / "o.csv",
+    )
+    line = one_line_error(code, err)
+    assert "parameter --measure" in line and "measures" not in line
+    # a benchmark without a '*' row, for a panel with an industry outside the scheme
+    tmp, panel, defs = files
+    # (i4 is only in an emerging cluster, so the traded and local clusters do not cover it)
+    panel.write_text(PANEL + "A,i4,2020,10,1,1000\n")
+    defs.write_text(DEFS + "i4,E1,Emerging one,emerging\n")
+    bfile = tmp / "bench.csv"
+    bfile.write_text("cluster,year,employment\nT1,2020,300\nT2,2020,100\nL1,2020,600\nE1,2020,9\n")
+    args = [
+        "map",
+        "--panel",
+        panel,
+        "--clusters",
+        defs,
+        "--benchmark",
+        bfile,
+        "--out",
+        tmp / "o.csv",
+    ]
+    code, _, err = run_cli(*args)
+    line = one_line_error(code, err)
+    assert "bench.csv" in line and "'i4'" in line and "add a '*' row" in line
 
 
 def test_panel_needs_clusters(files, run_cli):
@@ -170,6 +255,14 @@ def test_trends_output(files, run_cli):
     assert not out2.exists()
     code, _, err = run_cli(*args, "--trends", "2025:2020", "--trends-out", trends)
     assert "--trends" in one_line_error(code, err)
+    # the --year range spelling works too, and the strength table carries its provenance
+    strength = tmp / "strength.csv"
+    code, _, err = run_cli(
+        *args, "--trends", "2020-2025", "--trends-out", trends, "--strength-out", strength
+    )
+    assert code == 0, err
+    record = json.loads((tmp / "strength.csv.provenance.json").read_text())
+    assert record["table"] == "strength" and record["options"]["lq_base"] == "total"
 
 
 def test_bad_definitions_file_is_one_line_exit_2(files, run_cli):

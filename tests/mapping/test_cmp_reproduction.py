@@ -4,7 +4,10 @@ Inputs per region × cluster: ``emp_tl`` (employment), ``est_tl`` (establishment
 (annual payroll, $000) and ``emp_reported_tl``. The definitions are the identity (each cluster
 is its own single "industry") with the CMP's cluster types. The benchmark is the US total of
 each cluster, ``emp_tl / cluster_emp_per_tf`` (every non-zero row gives it; we check that they
-agree and take the largest row's, rounded to a whole job). The LQ uses the CMP convention
+agree and take the largest row's, rounded to a whole job), taken from the *other* file: the
+states' numbers are checked against US totals implied by the MSA file and the reverse, so the
+published ``cluster_emp_per_tf`` of a file is never compared with a benchmark solved from that
+same column. (The two files' US totals agree to 5e-8.) The LQ uses the CMP convention
 (``lq_base="traded"``: traded clusters within the traded universe, local within the local).
 
 Published values carry 8 significant digits, so relative errors of ~1e-7 are rounding.
@@ -61,10 +64,15 @@ def cmp_inputs(path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataF
     return d, panel, defs, bench
 
 
+#: The file whose implied US totals benchmark each file.
+OTHER = {"state": "msa", "msa": "state"}
+
+
 @pytest.mark.parametrize("kind", sorted(FILES))
 def test_cmp_lq_shares_wage_and_strong(kind, shared_file):
     relative, n_strong, n_strong10 = FILES[kind]
-    d, panel, defs, bench = cmp_inputs(shared_file(relative))
+    d, panel, defs, _ = cmp_inputs(shared_file(relative))
+    bench = cmp_inputs(shared_file(FILES[OTHER[kind]][0]))[3]  # US totals of the other file
     out = build_cluster_table(
         ibis.memtable(panel),
         ibis.memtable(defs),
@@ -75,6 +83,9 @@ def test_cmp_lq_shares_wage_and_strong(kind, shared_file):
     assert len(m) == len(d) == len(out)
 
     nonzero = m.emp_tl > 0
+    # the benchmark share by hand: the cell's employment over the US total of its cluster
+    us = m.cluster.map(dict(zip(bench.cluster, bench.employment, strict=True)))
+    np.testing.assert_allclose(m["benchmark_share"], m.emp_tl / us, rtol=1e-12)
     for ours, published in [
         ("lq", "lq_tf"),
         ("region_share", "region_emp_per_tf"),
@@ -107,6 +118,9 @@ def test_cmp_states_through_map_panel_with_benchmark_file(shared_file, tmp_path)
     out = map_panel(panel, defs, lq_base="traded", benchmark=bench_file)
     assert int(out.strong.sum()) == 512
     record = out.attrs["provenance"]
-    assert record["inputs"][0]["path"] == str(bench_file)
-    assert len(record["inputs"][0]["sha256"]) == 64
+    roles = {i["role"]: i for i in record["inputs"]}
+    assert roles["benchmark"]["path"] == str(bench_file)
+    assert len(roles["benchmark"]["sha256"]) == 64
+    # the panel and definitions were data frames: recorded with their row counts
+    assert roles["panel"] == {"role": "panel", "kind": "data frame", "rows": len(panel)}
     assert np.isclose(record["thresholds"]["strong_lq_quantile"], 0.75)

@@ -20,6 +20,7 @@ import ibis
 import pandas as pd
 import pytest
 
+from clusteratlas.errors import InputError
 from clusteratlas.mapping import build_cluster_table
 from clusteratlas.mapping.levels import nuts_level
 
@@ -153,3 +154,32 @@ def test_lq_against_eurostat_eu28_row(lfs):
     eu_traded = sum(eu_value[(s, 2015)] for s in TRADED)
     expected = (value[("DE11", "J", 2015)] / de11) / (eu_value[("J", 2015)] / eu_traded)
     assert row["lq"].iloc[0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_benchmark_file_equal_to_the_sum_of_regions_gives_the_same_lqs(lfs, tmp_path):
+    # Benchmark = the NUTS 2 regions summed by hand (sections, and TOTAL as the '*' row), as a
+    # file through map_panel: every LQ equals the one computed with no benchmark at all.
+    from clusteratlas.mapping import map_panel
+
+    panel = eu_panel(lfs)
+    panel = panel[panel.region.str.len() == 4].dropna(subset=["employment"])
+    sums = panel.groupby(["industry", "year"], as_index=False).employment.sum()
+    bench = sums.rename(columns={"industry": "cluster"}).replace({"cluster": {"TOTAL": "*"}})
+    bench_file = tmp_path / "eu28_nuts2_sum.csv"
+    bench.to_csv(bench_file, index=False)
+    defs = scheme().assign(cluster_name=SECTIONS)
+    common = dict(level="none", total_industry="TOTAL")
+    plain = map_panel(panel, defs, **common).set_index(["region", "cluster", "year"])
+    ext = map_panel(panel, defs, benchmark=bench_file, **common)
+    ext = ext.set_index(["region", "cluster", "year"]).loc[plain.index]
+    assert len(plain) > 250 * len(SECTIONS)  # every EU-28 NUTS 2 region x section x year
+    pd.testing.assert_series_equal(ext["lq"], plain["lq"], rtol=1e-12)
+    assert (ext["stars"] == plain["stars"]).all()
+    assert ext.attrs["provenance"]["options"]["lq_universe"]["benchmark_total"] == (
+        "the benchmark's '*' row"
+    )
+    # and without the '*' row the same file is refused: TOTAL rows are not a sum of sections
+    bench[bench.cluster != "*"].to_csv(bench_file, index=False)
+    with pytest.raises(InputError, match=r"add a '\*' row") as info:
+        map_panel(panel, defs, benchmark=bench_file, **common)
+    assert info.value.file == str(bench_file)

@@ -14,7 +14,6 @@ from clusteratlas.mapping import (
     Thresholds,
     benchmark_share,
     cagr,
-    cluster_strength,
     growth_rate,
     is_strong,
     location_quotient,
@@ -26,6 +25,7 @@ from clusteratlas.mapping import (
     star_productivity,
     star_size,
     star_specialisation,
+    strong_employment_share,
     wage,
     weighted_value,
 )
@@ -96,8 +96,8 @@ def test_is_strong():
     assert not is_strong(2.5, 1.3, 30_000, 800, False)  # too few establishments
 
 
-def test_cluster_strength():
-    assert cluster_strength(30, 120) == 0.25
+def test_strong_employment_share():
+    assert strong_employment_share(30, 120) == 0.25
 
 
 def test_growth():

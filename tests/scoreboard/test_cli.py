@@ -53,7 +53,7 @@ def test_scoreboard_writes_scores_and_sidecar(example_files, tmp_path, monkeypat
     s = pd.read_csv(out)
     assert list(s.columns) == ["region", "year", "node", "level", "score", "rank"]
     assert len(s) == 3 * 7
-    prov = json.loads((tmp_path / "scores.provenance.json").read_text())
+    prov = json.loads((tmp_path / "scores.csv.provenance.json").read_text())
     assert prov["pipeline"]["params"]["treat"]["winmax"] == 3
     assert prov["output"]["rows"] == 21
 
@@ -108,14 +108,11 @@ def test_strengths_with_user_peers(example_files, monkeypatch, capsys):
 @pytest.mark.parametrize(
     ("extra", "needle"),
     [
-        (["--impute", "magic"], "unknown imputation 'magic'"),
-        (["--treat", "boxcox"], "unknown treatment 'boxcox'"),
-        (["--normalise", "softmax"], "unknown normalisation 'softmax'"),
-        (["--aggregate", "median"], "unknown aggregation 'median'"),
         (["--range", "1-100"], "expected LO,HI"),
-        (["--strengths", "ZZ", "--peers", "A"], "region(s) ZZ not in the scored data"),
-        (["--strengths", "A"], "default peers need structural data"),
-        (["--report", "nonsense"], "unknown report"),
+        (["--strengths", "ZZ", "--peers", "A"], "parameter --strengths: region(s) ZZ not in"),
+        (["--strengths", "A"], "parameter --peers: default peers need structural data"),
+        (["--aggregate", "generalised"], "parameter --power: the generalised mean needs"),
+        (["--year", "2021-2019"], "parameter --year: range ends before it starts"),
     ],
 )
 def test_bad_options_are_one_line_errors(
@@ -162,3 +159,64 @@ def test_bad_data_file_names_line_and_column(example_files, tmp_path, monkeypatc
 def test_missing_arguments(monkeypatch, capsys, tmp_path):
     code, _, err = run_cli(monkeypatch, capsys, "scoreboard", "--out", tmp_path / "o.csv")
     assert code == 2 and "--framework and --data are required" in err
+
+
+@pytest.mark.parametrize(
+    ("extra", "flag"),
+    [
+        (["--impute", "magic"], "--impute"),
+        (["--treat", "boxcox"], "--treat"),
+        (["--normalise", "softmax"], "--normalise"),
+        (["--aggregate", "median"], "--aggregate"),
+        (["--weights", "equal"], "--weights"),
+    ],
+)
+def test_choices_are_enums_refused_by_the_parser(
+    example_files, tmp_path, monkeypatch, capsys, extra, flag
+):
+    code, _, err = run_cli(
+        monkeypatch, capsys, "scoreboard", "--framework", example_files["framework"],
+        "--data", example_files["data"], "--out", tmp_path / "x.csv", *extra,
+    )  # fmt: skip
+    assert code == 2
+    assert f"Invalid value for '{flag}'" in err and "is not one of" in err
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_generalised_aggregation_from_the_cli(example_files, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "g.csv"
+    code, _, err = run_cli(
+        monkeypatch, capsys, "scoreboard", "--framework", example_files["framework"],
+        "--data", example_files["data"], "--denominators", example_files["denominators"],
+        "--impute", "mean", "--aggregate", "generalised", "--power", "2", "--out", out,
+    )  # fmt: skip
+    assert code == 0, err
+    wide = pd.read_csv(out).pivot(index="region", columns="node", values="score")
+    # D1.1 of A = sqrt((1 * 50^2 + 2 * 0^2) / 3) (see tests/scoreboard/test_api.py)
+    assert wide.loc["A", "D1.1"] == pytest.approx((2500 / 3) ** 0.5)
+
+
+def test_coverage_report_file_and_old_spelling(example_files, tmp_path, monkeypatch, capsys):
+    base = ["scoreboard", "--framework", example_files["framework"], "--data",
+            example_files["data"]]  # fmt: skip
+    report = tmp_path / "coverage.csv"
+    code, out, err = run_cli(monkeypatch, capsys, *base, "--report", report)
+    assert code == 0, err
+    cov = pd.read_csv(report)
+    assert set(cov["dimension"]) == {"D1", "D2", "INDEX"}  # two dimensions + the index row
+    assert "coverage of Example" in out
+    # old spelling: --report coverage prints the report and says the new name
+    code, out, err = run_cli(monkeypatch, capsys, *base, "--report", "coverage")
+    assert code == 0, err
+    assert "coverage of Example" in out and "--coverage" in err
+    assert not (tmp_path / "coverage").exists()
+
+
+def test_edition_out_old_spelling_is_a_hidden_alias(example_files, monkeypatch, capsys):
+    from typer.testing import CliRunner
+
+    from clusteratlas.cli.app import app
+
+    help_text = CliRunner().invoke(app, ["scoreboard", "--help"], terminal_width=200).output
+    assert "--edition-out-dir" in help_text
+    assert "--edition-out " not in help_text and "--report coverage" not in help_text

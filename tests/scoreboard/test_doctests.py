@@ -13,7 +13,7 @@ MODULES = [
     "impute",
     "montecarlo",
     "reading",
-    "edition_sources",
+    "edition",
     "normalise",
     "results",
     "screen",

@@ -100,4 +100,4 @@ def test_atomic_write_and_sidecar_name(tmp_path):
     write_csv_atomic(pd.DataFrame({"a": [1]}), out)
     assert out.read_text() == "a\n1\n"
     assert [p.name for p in out.parent.iterdir()] == ["scores.csv"]
-    assert provenance_path(out).name == "scores.provenance.json"
+    assert provenance_path(out).name == "scores.csv.provenance.json"

@@ -19,6 +19,7 @@ from fakeserver import (
     FakeServer,
     LoggedRequest,
     build_sdmx_csv,
+    jsonstat_document,
     serve_eurostat_bulk,
 )
 
@@ -59,8 +60,9 @@ def lfst_sdmx_csv(lfst_tidy) -> bytes:
 
 def jsonstat_handler(tidy: pd.DataFrame, dims: list[str], updated: str):
     """A statistics-API stand-in: filters the tidy table by the query's dimension parameters
-    and answers with a JSON-stat 2.0 dataset built to the published specification."""
-    from clusteratlas.sources.jsonstat import build_jsonstat
+    and answers with a JSON-stat 2.0 dataset written by the test side to the published
+    specification (``fakeserver.jsonstat_document``, not the package's own ``build_jsonstat``),
+    so that the reader is checked against an independent writer."""
 
     def handle(req: LoggedRequest) -> Answer:
         sub = tidy
@@ -73,7 +75,7 @@ def jsonstat_handler(tidy: pd.DataFrame, dims: list[str], updated: str):
         if sub.empty:
             body = {"error": [{"status": 400, "id": 100, "label": "No data for this query"}]}
             return Answer(400, json.dumps(body).encode(), {}, "application/json")
-        doc = build_jsonstat(sub, dims=dims, updated=updated, label="Employment by NUTS 2")
+        doc = jsonstat_document(sub, dims, updated=updated, label="Employment by NUTS 2")
         return Answer(200, json.dumps(doc).encode(), {}, "application/json")
 
     return handle

@@ -24,7 +24,7 @@ from clusteratlas.sources.cache import Cache
 from clusteratlas.sources.census import ATTRIBUTION, file_url, load_census
 from clusteratlas.sources.census_parse import normalise_naics, parse_cbp_api, parse_cbp_file
 from clusteratlas.sources.http import HttpClient, RetryPolicy, Timeouts
-from clusteratlas.transform.annotations import split_flag
+from clusteratlas.store.flags import split_flag
 from clusteratlas.transform.suppressed import impute_cbp
 
 ST16 = """fipstate,naics,lfo,empflag,emp_nf,emp,qp1_nf,qp1,ap_nf,ap,est,n1_4
@@ -232,10 +232,10 @@ def test_faults_and_redacted_errors(census, store, tmp_path):
     assert store.snapshot() == before
     with pytest.raises(InputError) as e2:
         load_census(store, 2010, "state")
-    assert e2.value.parameter == "--year"
+    assert e2.value.parameter == "year"
     with pytest.raises(InputError) as e3:
         load_census(store, 2016, "city")
-    assert e3.value.parameter == "--geo"
+    assert e3.value.parameter == "geo"
 
 
 def test_offline_uses_cache(census, store, tmp_path):

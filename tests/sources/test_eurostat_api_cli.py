@@ -43,7 +43,8 @@ def paths(tmp_path: Path) -> dict[str, Path]:
 def fetch(capsys, server: FakeServer, paths, *extra: str, detect: bool = False):
     """``fetch eurostat lfst_r_lfe2en2`` against ``server``; the NUTS version is given (not
     detected) unless ``detect``, to keep the tests quick."""
-    system = () if detect or "--region-system" in extra else ("--region-system", "NUTS2013")
+    given = "--region-system" in extra or "--nuts-version" in extra
+    system = () if detect or given else ("--nuts-version", "2013")
     return run_cli(
         capsys, "fetch", "eurostat", LFST, "--base-url", server.url, "--store",
         str(paths["store"]), "--cache", str(paths["cache"]), "--backoff", "0.001",
@@ -113,6 +114,19 @@ def test_data_show_round_trips_exactly(capsys, eurostat_server, paths, lfst_tidy
     pd.testing.assert_frame_equal(a[key], b[key])
     pd.testing.assert_series_equal(a["value"], b["value"])
     assert a["flag"].tolist() == [f if isinstance(f, str) else None for f in b["flag"]]
+    # the file has the project's provenance sidecar, valid against docs/provenance.schema.json
+    import json
+
+    import jsonschema
+
+    from clusteratlas.store.provenance import read_provenance
+
+    record = read_provenance(out_file)
+    schema = Path(__file__).resolve().parents[2] / "docs" / "provenance.schema.json"
+    jsonschema.validate(record, json.loads(schema.read_text(encoding="utf-8")))
+    assert record["datasets"][0]["dataset"] == LFST and record["datasets"][0]["extracted"]
+    assert record["nuts_versions"] == ["2013"] and record["classifications"] == ["NACE_R2"]
+    assert record["attribution"] == ["Source: Eurostat"] and record["output"]["rows"] == len(back)
     # on screen, filtered and truncated with a count
     store = str(paths["store"])
     code, out, _ = run_cli(capsys, "data", "show", LFST, "--store", store, "--where", "geo=AT11",
@@ -123,9 +137,19 @@ def test_data_show_round_trips_exactly(capsys, eurostat_server, paths, lfst_tidy
     assert code == 2 and "no dimension 'sex'" in err and "--where" in err
 
 
-def test_json_format_through_cli(capsys, eurostat_server, paths) -> None:
-    code, _, err = fetch(capsys, eurostat_server, paths, "--format", "json", "--filter",
-                           "geo=AT11,AT12", "--filter", "nace_r2=A")  # fmt: skip
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        ("--via", "json", "--where", "geo=AT11,AT12", "--where", "nace_r2=A",
+         "--nuts-version", "NUTS2013"),
+        # the old spellings stay as hidden aliases for one release
+        ("--format", "json", "--filter", "geo=AT11,AT12", "--filter", "nace_r2=A",
+         "--region-system", "NUTS2013"),
+    ],
+    ids=["new", "old-aliases"],
+)  # fmt: skip
+def test_json_format_through_cli(capsys, eurostat_server, paths, spelling) -> None:
+    code, _, err = fetch(capsys, eurostat_server, paths, *spelling)
     assert code == 0, err
     con = duckdb.connect(str(paths["store"]), read_only=True)
     n = con.execute("SELECT count(*) FROM observations").fetchone()[0]
@@ -232,13 +256,15 @@ def test_offline_and_cache_commands(capsys, eurostat_server, paths) -> None:
 def test_bad_options_are_one_line_errors(capsys, eurostat_server, paths) -> None:
     code, _, err = fetch(capsys, eurostat_server, paths, "--offline", "--refresh")
     assert code == 2 and "--refresh" in err
-    code, _, err = fetch(capsys, eurostat_server, paths, "--filter", "geo")
-    assert code == 2 and "DIM=CODE" in err
-    code, _, err = fetch(capsys, eurostat_server, paths, "--region-system", "NUTS1999")
-    assert code == 2 and "--region-system" in err
+    code, _, err = fetch(capsys, eurostat_server, paths, "--where", "geo")
+    assert code == 2 and "DIM=CODE" in err and "parameter --where" in err
+    code, _, err = fetch(capsys, eurostat_server, paths, "--nuts-version", "NUTS1999")
+    assert code == 2 and "Invalid value for '--nuts-version'" in err
+    code, _, err = fetch(capsys, eurostat_server, paths, "--via", "xlsx")
+    assert code == 2 and "Invalid value for '--via'" in err
     code, _, err = run_cli(capsys, "fetch", "eurostat", "bad/code", "--base-url",
                            eurostat_server.url)  # fmt: skip
-    assert code == 2 and "not a Eurostat dataset code" in err
+    assert code == 2 and "parameter CODE: 'bad/code' is not a Eurostat dataset code" in err
 
 
 def test_recipe_loads_what_it_can_and_reports_the_rest(capsys, fake_server, shared_file, paths):
@@ -249,7 +275,7 @@ def test_recipe_loads_what_it_can_and_reports_the_rest(capsys, fake_server, shar
     code, _, err = run_cli(
         capsys, "fetch", "eurostat-scoreboard", "--base-url", fake_server.url, "--store",
         str(paths["store"]), "--cache", str(paths["cache"]), "--backoff", "0.001",
-        "--retries", "1", "--region-system", "NUTS2013",
+        "--retries", "1", "--nuts-version", "2013",
     )  # fmt: skip
     assert code == 1  # some tables loaded, some not on this server
     from clusteratlas.store import Store

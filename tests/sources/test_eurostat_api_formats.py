@@ -184,3 +184,33 @@ def test_envelopes() -> None:
         "UNKNOWN_REQUEST: x",
     )
     assert parse_soap_fault(b"<a/>") is None
+
+
+def test_sdmx_csv_1_hand_written_from_the_real_bulk_line(shared_file) -> None:
+    """Independent: SDMX-CSV 1.0 as Eurostat's SDMX 2.1 API serves it (DATAFLOW, LAST UPDATE,
+    one column per dimension, TIME_PERIOD, OBS_VALUE, OBS_FLAG; an empty cell for no value),
+    typed by hand from line 487 of the recorded bulk TSV, must give the TSV reader's cells."""
+    from clusteratlas.sources.eurostat_tsv import read_eurostat_tsv
+
+    head = "DATAFLOW,LAST UPDATE,freq,unit,nace_r2,age,geo,TIME_PERIOD,OBS_VALUE,OBS_FLAG\n"
+    cells = [
+        (2008, "7.3", "b"),
+        (2009, "7.5", ""),
+        (2010, "7.1", ""),
+        (2011, "5.8", "u"),
+        (2012, "5.8", "u"),
+        (2013, "5.7", "u"),
+        (2014, "5.7", "u"),
+        (2015, "5.7", "u"),
+    ]
+    rows = "".join(
+        f"ESTAT:LFST_R_LFE2EN2(1.0),27/04/17 23:00:00,A,THS,A,Y15-64,AT11,{y},{v},{f}\n"
+        for y, v, f in cells
+    )
+    got = read_sdmx_csv((head + rows).encode(), name="hand.csv")
+    tidy = read_eurostat_tsv(shared_file("eu_employment/lfst_r_lfe2en2_2017snapshot.tsv.gz"))
+    ref = tidy[(tidy["geo"] == "AT11") & (tidy["nace_r2"] == "A") & (tidy["age"] == "Y15-64")]
+    ref = ref[ref["unit"] == "THS"].astype({"time": str}).sort_values("time")
+    assert got["time"].tolist() == ref["time"].tolist()
+    assert got["value"].tolist() == ref["value"].tolist()
+    assert got["flag"].tolist() == ref["flag"].tolist()

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clusteratlas.sources.flags import (
+from clusteratlas.store.flags import (
     FLAG_LETTERS,
     FLAG_MEANINGS,
     CellError,

@@ -73,10 +73,10 @@ def test_file_names_and_parameter_errors():
     assert nuts_file("2016", "60m", "4326", "all").name == "NUTS_RG_60M_2016_4326.geojson"
     assert nuts_file("2021", "3M", "3035", 0).dataset == "gisco-nuts2021-03M-3035-L0"
     for kwargs, param in [
-        ({"year": 2019}, "--year"),
-        ({"year": 2021, "scale": "5M"}, "--scale"),
-        ({"year": 2021, "epsg": 2154}, "--epsg"),
-        ({"year": 2021, "level": 4}, "--level"),
+        ({"year": 2019}, "year"),
+        ({"year": 2021, "scale": "5M"}, "scale"),
+        ({"year": 2021, "epsg": 2154}, "epsg"),
+        ({"year": 2021, "level": 4}, "level"),
     ]:
         with pytest.raises(InputError) as err:
             nuts_file(**kwargs)
@@ -182,13 +182,17 @@ def test_cli_fetch_gisco(gisco, tmp_path):
     from clusteratlas.cli.app import app
 
     runner = CliRunner()
-    args = ["fetch", "gisco", "--year", "2024", "--scale", "60M", "--level", "2"]
-    args += ["--base-url", gisco.url, "--store", str(tmp_path / "a.duckdb")]
-    args += ["--cache", str(tmp_path / "cache"), "--retries", "2"]
-    r = runner.invoke(app, args)
-    assert r.exit_code == 0, r.output
-    assert "296" in r.output and "EuroGeographics" in r.output
-    r = runner.invoke(app, [*args[:4], "--scale", "7M"])
+    common = ["--base-url", gisco.url, "--store", str(tmp_path / "a.duckdb")]
+    common += ["--cache", str(tmp_path / "cache"), "--retries", "2"]
+    # the new spelling, and the old --year kept as a hidden alias for one release
+    for version in (["--nuts-version", "NUTS2024"], ["--year", "2024"]):
+        args = ["fetch", "gisco", *version, "--scale", "60M", "--level", "2", *common]
+        r = runner.invoke(app, args)
+        assert r.exit_code == 0, r.output
+        assert "296" in r.output and "EuroGeographics" in r.output
+    r = runner.invoke(app, ["fetch", "gisco", "--nuts-version", "2024", "--scale", "7M"])
+    assert r.exit_code == 2 and "Invalid value for '--scale'" in r.output
+    r = runner.invoke(app, ["fetch", "gisco", "--nuts-version", "2024", "--year", "2021"])
     assert r.exit_code != 0
 
 

@@ -254,9 +254,9 @@ def test_sdmx_non_annual(store, tmp_path):
 @pytest.mark.parametrize(
     ("kwargs", "parameter"),
     [
-        ({"region_system": "NUTS21"}, "--region-system"),
-        ({"classification": "NACE2"}, "--classification"),
-        ({"fmt": "xlsx"}, "--format"),
+        ({"region_system": "NUTS21"}, "region_system"),
+        ({"classification": "NACE2"}, "classification"),
+        ({"fmt": "xlsx"}, "fmt"),
     ],
 )
 def test_bad_options(store, tmp_path, kwargs, parameter):
@@ -266,7 +266,7 @@ def test_bad_options(store, tmp_path, kwargs, parameter):
 
 def test_classification_must_match_eurostat_dimension(tmp_path):
     err = one_line_error(prepare_file, write(tmp_path, "t.tsv", TSV), classification="NAICS2012")
-    assert err.parameter == "--classification"
+    assert err.parameter == "classification"
 
 
 def test_forced_format_and_missing_file(store, tmp_path):

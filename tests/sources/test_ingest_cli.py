@@ -81,3 +81,26 @@ def test_real_process_latin1(tmp_path: Path):
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "line 2" in lines[0] and "UTF-8" in lines[0]
+
+
+def test_input_format_new_and_old_spelling_and_nuts_version(tmp_path, monkeypatch, capsys):
+    p = tmp_path / "panel.csv"
+    p.write_text(PANEL)
+    db = tmp_path / "s.duckdb"
+    for spelling in (["--input-format", "panel"], ["--format", "panel"]):  # old: hidden alias
+        code, _out, err = run(monkeypatch, capsys, "ingest", str(p), "--store", str(db),
+                              "--nuts-version", "NUTS2016", *spelling)  # fmt: skip
+        assert code == 0, err
+    with Store(db) as s:
+        systems = s.query("SELECT DISTINCT region_system FROM observations")["region_system"]
+    assert systems.tolist() == ["NUTS2016"]
+    code, _out, err = run(monkeypatch, capsys, "ingest", str(p), "--store", str(db),
+                          "--classification", "NACE2")  # fmt: skip
+    assert code == 2 and "parameter --classification" in err
+
+
+def test_input_format_choices_are_the_readers_formats():
+    from clusteratlas.cli.ingest import InputFormat
+    from clusteratlas.sources.ingest import FORMATS
+
+    assert tuple(v.value for v in InputFormat) == FORMATS

@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from clusteratlas.errors import InputError
-from clusteratlas.transform.annotations import split_flag
+from clusteratlas.store.flags import split_flag
 from clusteratlas.transform.impute_store import impute_dataset
 
 

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from clusteratlas.cli.app import app
 from clusteratlas.errors import InputError
-from clusteratlas.transform.annotations import split_flag
+from clusteratlas.store.flags import split_flag
 from clusteratlas.transform.nuts_store import convert_dataset, detect_dataset
 
 

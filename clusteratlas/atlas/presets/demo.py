@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from clusteratlas.atlas.build import Steps
+from clusteratlas.atlas.steps import Steps
 from clusteratlas.store import Store
 
 SCHEME = "eu-nace2"

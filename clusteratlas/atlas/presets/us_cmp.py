@@ -26,8 +26,8 @@ from typing import Any
 
 import pandas as pd
 
-from clusteratlas.atlas.build import Steps
 from clusteratlas.atlas.presets._inputs import data_file, data_root, file_record
+from clusteratlas.atlas.steps import Steps
 from clusteratlas.errors import InputError
 from clusteratlas.store import Store
 

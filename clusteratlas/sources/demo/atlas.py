@@ -36,6 +36,7 @@ from clusteratlas.sources.demo.store_frames import (
     regions_frame,
 )
 from clusteratlas.store import Store
+from clusteratlas.store.queries import delete_dataset, delete_regions
 from clusteratlas.store.schema import REGION_COLUMNS
 
 GEOJSON_NAME = f"{DATASET}-regions.geojson"
@@ -67,13 +68,13 @@ class DemoOptions:
 
     def validate(self) -> None:
         if not 2 <= self.years <= MAX_YEARS:
-            raise InputError(f"must be between 2 and {MAX_YEARS}", parameter="--years")
+            raise InputError(f"must be between 2 and {MAX_YEARS}", parameter="years")
         if not MIN_REGIONS <= self.regions <= MAX_REGIONS:
             raise InputError(
-                f"must be between {MIN_REGIONS} and {MAX_REGIONS}", parameter="--regions"
+                f"must be between {MIN_REGIONS} and {MAX_REGIONS}", parameter="regions"
             )
         if self.seed < 0:
-            raise InputError("must be a non-negative integer", parameter="--seed")
+            raise InputError("must be a non-negative integer", parameter="seed")
 
     @property
     def level_counts(self) -> tuple[int, int, int]:
@@ -170,9 +171,8 @@ def load_demo(store: Store, data: DemoData, location: str | None = None) -> str:
         "employment and payroll confidential (flag c) where fewer than 3 establishments"
     )
     with store.transaction() as con:
-        con.execute("DELETE FROM observations WHERE dataset = ?", [DATASET])
-        con.execute("DELETE FROM provenance WHERE dataset = ?", [DATASET])
-        con.execute("DELETE FROM regions WHERE system = ?", [REGION_SYSTEM])
+        delete_dataset(con, DATASET, provenance=True)
+        delete_regions(con, REGION_SYSTEM)
         store.insert_frame(con, "regions", regions, REGION_COLUMNS)
         load_id = store.new_load(
             con,

@@ -1,4 +1,6 @@
-"""Eurostat cells: a number (or ``:`` for missing) followed by optional flag letters.
+"""The store's ``flag`` column: source flags and the notes transformations add.
+
+Eurostat cells: a number (or ``:`` for missing) followed by optional flag letters.
 
 Eurostat's TSV files (the classic bulk download and the 2023+ SDMX-TSV) write each
 observation as one text cell::
@@ -15,6 +17,21 @@ uses. A missing value is ``None``/NaN, never 0.
 Flags are kept exactly as published (letters in their published order, e.g. ``'bep'``).
 Their meanings are in :data:`FLAG_MEANINGS` (Eurostat, "Statistical codes and flags",
 https://ec.europa.eu/eurostat/data/database/information, and the code list ``OBS_FLAG``).
+
+Notes added by transformations
+------------------------------
+
+Notes that a transformation adds to an observation's ``flag`` without losing the source flag.
+
+The store's ``flag`` column holds the source's own flags (Eurostat letters such as ``'e'`` or
+``'bep'``, Census ``'D'``, ...). A transformation that changes or creates a value appends a
+note after a ``|``::
+
+    'c|imputed=eco-parent-split:10'     confidential at source, filled by the ECO split
+    '|nuts=merge:NO021+NO022'           no source flag; summed from two NUTS 2016 regions
+    'e|nuts=boundary:BE221'             estimated at source; carried over a boundary change
+
+So ``split_flag(flag)[0]`` is always the source flag as published.
 """
 
 from __future__ import annotations
@@ -23,6 +40,7 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -219,3 +237,55 @@ def describe_flag(flag: str | None) -> str:
     if not flag:
         return ""
     return "; ".join(FLAG_MEANINGS.get(ch, f"unknown flag {ch!r}") for ch in flag)
+
+
+# Notes added by transformations (the part after ``|``).
+
+SEP = "|"
+
+
+def annotate(flag: str | None, note: str | None) -> str | None:
+    """Append ``note`` to ``flag`` (``None`` note: unchanged).
+
+    >>> annotate("e", "nuts=boundary:BE221"), annotate(None, "imputed=cbp-midpoint:B")
+    ('e|nuts=boundary:BE221', '|imputed=cbp-midpoint:B')
+    """
+    if not note:
+        return flag
+    return f"{flag or ''}{SEP}{note}"
+
+
+def annotate_series(flags: pd.Series, notes: pd.Series) -> pd.Series:
+    """Vectorised :func:`annotate` (rows whose note is null or empty keep their flag)."""
+    has = notes.notna() & (notes.astype("string").fillna("") != "")
+    base = flags.astype("object").where(flags.notna(), "")
+    out = flags.astype("object").copy()
+    out[has] = base[has].astype(str) + SEP + notes[has].astype(str)
+    return out.where(out.notna(), None)
+
+
+def split_flag(flag: str | None) -> tuple[str | None, list[str]]:
+    """The source flag and the list of notes.
+
+    >>> split_flag("c|imputed=eco-parent-split:10")
+    ('c', ['imputed=eco-parent-split:10'])
+    """
+    if flag is None or (isinstance(flag, float) and pd.isna(flag)):
+        return None, []
+    head, *notes = str(flag).split(SEP)
+    return (head or None), notes
+
+
+def merge_flags(flags: list[str | None]) -> str | None:
+    """The source flags of several cells combined (distinct letters/tokens, in order seen).
+
+    >>> merge_flags(["e", None, "bp", "e"])
+    'ebp'
+    """
+    seen: list[str] = []
+    for f in flags:
+        head, _ = split_flag(f)
+        for ch in head or "":
+            if ch not in seen:
+                seen.append(ch)
+    return "".join(seen) or None

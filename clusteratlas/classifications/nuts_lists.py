@@ -1,8 +1,6 @@
 """NUTS code lists per version, as plain sets of codes (for version detection and conversion).
 
-A NUTS code is two letters (the country) followed by one character per level: ``DE`` (level 0),
-``DE1`` (1), ``DE11`` (2), ``DE111`` (3). A code's parent is the code minus its last character.
-Extra-Regio units (``DEZ``, ``DEZZ``, ``DEZZZ``) exist in every version for every country.
+The rules a code obeys (shape, level, parent) are :mod:`clusteratlas.classifications.nuts_codes`.
 
 Where the lists come from
 -------------------------
@@ -32,21 +30,17 @@ nama_10r_2gdp, 2017 snapshots): every 2013-only code occurs there and no 2016-on
 from __future__ import annotations
 
 import csv
-import re
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from clusteratlas.classifications.nuts import load_nuts
+from clusteratlas.classifications.nuts_codes import is_extra_regio, is_nuts_code, nuts_level
 from clusteratlas.errors import InputError
-from clusteratlas.paths import shared_data_dir
-
-NUTS_VERSIONS: tuple[str, ...] = ("2013", "2016", "2021", "2024")
-
-_NUTS_CODE = re.compile(r"^[A-Z]{2}[0-9A-Z]{0,3}$")
-_EXTRA_REGIO = re.compile(r"^[A-Z]{2}Z{1,3}$")
-_NOT_REGIONALISED = re.compile(r"^[A-Z]{2}X{1,3}$")
+from clusteratlas.store.queries import region_codes
 
 _FR2013 = (
     "FR2 FR21 FR22 FR23 FR24 FR25 FR26 FR3 FR30 FR4 FR41 FR42 FR43 FR5 FR51 FR52 FR53 "
@@ -68,59 +62,6 @@ NUTS2016_NEW: frozenset[str] = frozenset(
         "PL9 PL91 PL92 UKM7 UKM8 UKM9"
     ).split()
 )
-
-
-def is_nuts_code(code: str) -> bool:
-    """True if ``code`` has the shape of a NUTS code (2 letters + up to 3 characters).
-
-    Eurostat's ``xxX``/``xxXX``/``xxXXX`` pseudo-regions of older tables (values that could
-    not be assigned to a region) are not NUTS codes.
-
-    >>> is_nuts_code("DE11"), is_nuts_code("EU27_2020"), is_nuts_code("ATXX")
-    (True, False, False)
-    """
-    return bool(_NUTS_CODE.match(code)) and not _NOT_REGIONALISED.match(code)
-
-
-def is_extra_regio(code: str) -> bool:
-    """True for Extra-Regio units (``xxZ``, ``xxZZ``, ``xxZZZ``)."""
-    return bool(_EXTRA_REGIO.match(code))
-
-
-def nuts_level(code: str) -> int | None:
-    """The NUTS level of a code (0–3) from its length, or ``None`` if it is not NUTS-shaped.
-
-    >>> nuts_level("DE"), nuts_level("DE1"), nuts_level("DE11"), nuts_level("DE111")
-    (0, 1, 2, 3)
-    """
-    return len(code) - 2 if is_nuts_code(code) else None
-
-
-#: The one place where a code's parent is not its prefix: Northern Ireland's level-3 regions
-#: UKN10…UKN16 of NUTS 2016 belong to UKN0 (NUTS 2021 recoded them UKN0A…UKN0G).
-_PARENT_EXCEPTIONS = {"UKN1": "UKN0"}
-
-
-def parent_code(code: str) -> str | None:
-    """The parent of a NUTS code: the code minus its last character (``None`` for a country).
-
-    >>> parent_code("DE111"), parent_code("UKN10"), parent_code("DE")
-    ('DE11', 'UKN0', None)
-    """
-    if len(code) <= 2:
-        return None
-    return _PARENT_EXCEPTIONS.get(code[:-1], code[:-1])
-
-
-def ancestor_at(code: str, level: int) -> str | None:
-    """The ancestor of ``code`` at ``level`` (the code itself if it is at that level)."""
-    lev = nuts_level(code)
-    if lev is None or lev < level:
-        return None
-    while lev > level:
-        code = parent_code(code)  # type: ignore[assignment]
-        lev -= 1
-    return code
 
 
 @dataclass(frozen=True)
@@ -170,15 +111,15 @@ def _clean(codes: Iterable[Any]) -> set[str]:
 
 @lru_cache(maxsize=16)
 def _csv_column(path: str, column: str) -> frozenset[str]:
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        return frozenset(_clean(row.get(column) for row in csv.DictReader(fh)))
+    from clusteratlas.classifications._io import read_text  # gunzips .gz files
+
+    rows = csv.DictReader(io.StringIO(read_text(path), newline=""))
+    return frozenset(_clean(row.get(column) for row in rows))
 
 
 @lru_cache(maxsize=8)
 def _loaded(version: str, folder: str) -> tuple[frozenset[str], str]:
     """Codes of one version read by the classifications loader (``load_nuts``)."""
-    from clusteratlas.classifications.nuts import load_nuts
-
     try:
         frame = load_nuts(version, folder)
     except (InputError, OSError):
@@ -187,24 +128,42 @@ def _loaded(version: str, folder: str) -> tuple[frozenset[str], str]:
 
 
 def shared_code_lists(data_dir: Path | None = None) -> dict[str, CodeList]:
-    """Code lists built from the real snapshots in ``shared/data/nuts`` (those present).
+    """Code lists of NUTS 2013-2024: those shipped with the package, or, given ``data_dir``,
+    those built from the official files in ``data_dir/nuts`` (those present).
 
-    The files are read with :func:`clusteratlas.classifications.nuts.load_nuts`; the 2016
-    list is completed with the ``code_2016`` column of Eurostat's 2016→2021 change sheet
-    (which adds the Extra-Regio units the GISCO geometries lack).
+    The files are read with :func:`clusteratlas.classifications.nuts.load_nuts` (packaged:
+    :func:`clusteratlas.classifications.reference.nuts_regions`); the 2016 and 2021 lists
+    are completed with the ``code_2016``/``code_2021`` columns of Eurostat's 2016→2021
+    change sheet (which adds the Extra-Regio units the GISCO geometries lack).
     """
-    base = data_dir if data_dir is not None else shared_data_dir()
-    if base is None:
-        return {}
-    nuts = Path(base) / "nuts"
+    if data_dir is None:
+        return dict(_packaged_code_lists())
+    nuts = Path(data_dir) / "nuts"
     if not nuts.is_dir():
         return {}
+    changes = nuts / "NUTS_changes_2016_2021_detailed.csv"
+    loaded = {v: _loaded(v, str(nuts)) for v in ("2016", "2021", "2024")}
+    return _assemble(loaded, changes if changes.exists() else None)
+
+
+@lru_cache(maxsize=1)
+def _packaged_code_lists() -> dict[str, CodeList]:
+    from clusteratlas.classifications import reference
+
+    loaded = {
+        v: (frozenset(_clean(reference.nuts_regions(v)["code"])), f"packaged NUTS{v} list")
+        for v in reference.NUTS_VERSIONS
+    }
+    return _assemble(loaded, reference.reference_file("NUTS_CHANGES_2016_2021"))
+
+
+def _assemble(
+    loaded: dict[str, tuple[frozenset[str], str]], changes: Path | None
+) -> dict[str, CodeList]:
     lists: dict[str, CodeList] = {}
     all_levels = frozenset({0, 1, 2, 3})
-    changes = nuts / "NUTS_changes_2016_2021_detailed.csv"
-    for version in ("2016", "2021", "2024"):
-        codes, source = _loaded(version, str(nuts))
-        if changes.exists() and version in ("2016", "2021"):
+    for version, (codes, source) in loaded.items():
+        if changes is not None and version in ("2016", "2021"):
             codes = codes | _csv_column(str(changes), f"code_{version}")
             source = f"{source}; {changes.name}" if source else changes.name
         if codes:
@@ -222,7 +181,7 @@ def shared_code_lists(data_dir: Path | None = None) -> dict[str, CodeList]:
 
 def store_code_lists(store: Any) -> dict[str, CodeList]:
     """Code lists held in a store's ``regions`` table (``system = 'NUTS'``), by version."""
-    df = store.query("SELECT version, code, level FROM regions WHERE system = 'NUTS'")
+    df = region_codes(store, "NUTS")
     lists: dict[str, CodeList] = {}
     for version, part in df.groupby("version"):
         codes = frozenset(_clean(part["code"]))

@@ -8,8 +8,8 @@ import json
 import pandas as pd
 import pytest
 
-from clusteratlas.transform.nuts_codes import CodeList, shared_code_lists
-from clusteratlas.transform.nuts_detect import detect_version
+from clusteratlas.classifications.nuts_detect import detect_version
+from clusteratlas.classifications.nuts_lists import CodeList, shared_code_lists
 
 LV = frozenset({0, 1, 2})
 

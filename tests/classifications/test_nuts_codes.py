@@ -5,15 +5,17 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from clusteratlas.transform.nuts_codes import (
-    NUTS2013_ONLY,
-    NUTS2016_NEW,
-    CodeList,
+from clusteratlas.classifications.nuts_codes import (
     ancestor_at,
     is_extra_regio,
     is_nuts_code,
     nuts_level,
     parent_code,
+)
+from clusteratlas.classifications.nuts_lists import (
+    NUTS2013_ONLY,
+    NUTS2016_NEW,
+    CodeList,
     shared_code_lists,
 )
 
@@ -70,3 +72,43 @@ def test_nuts2013_markers_match_2013_coded_eurostat_data(shared_file, lists):
     assert not (geos & NUTS2016_NEW)
     assert not (NUTS2013_ONLY & lists["2016"].codes)
     assert lists["2016"].codes >= NUTS2016_NEW
+
+
+# The codes on which the transform's and the mapping's nuts_level used to disagree, and
+# the one answer now given by both (reasons in the nuts_codes module docstring).
+DISPUTED = {"EU28": None, "EA19": None, "EFTA": None, "ATXX": None}
+MIXED = [
+    *DISPUTED,
+    *("DE", "DE1", "DE11", "DE111", "DEZ", "DEZZ", "DEZZZ", "EE", "EE0", "EE00", "EL30"),
+    *("EU", "EA", "EU27_2020", "EEA", "EEA30", "ATX", "ATXXX", "06075", "de11", "DE1111"),
+]
+
+
+def test_disputed_codes_have_no_level():
+    assert {c: nuts_level(c) for c in DISPUTED} == DISPUTED
+    # Estonia's codes start with EE but are not the EEA aggregate
+    assert [nuts_level(c) for c in ("EE", "EE0", "EE00", "EE001")] == [0, 1, 2, 3]
+    assert nuts_level("DEZZZ") == 3 and is_extra_regio("DEZZZ")
+
+
+def test_mapping_uses_the_same_rules_in_python_and_in_ibis():
+    import ibis
+
+    from clusteratlas.mapping import levels
+
+    assert levels.nuts_level is nuts_level
+    t = ibis.memtable(pd.DataFrame({"region": MIXED}))
+    got = t.mutate(level=levels.nuts_level_expr(t.region)).execute()
+    by_ibis = {
+        r: (None if pd.isna(v) else int(v)) for r, v in zip(got.region, got.level, strict=True)
+    }
+    assert by_ibis == {c: nuts_level(c) for c in MIXED}
+
+
+def test_official_lists_hold_no_pseudo_codes_and_flag_extra_regio_by_the_rule(shared_data):
+    from clusteratlas.classifications.nuts import load_nuts
+
+    for version in ("2016", "2021", "2024"):
+        frame = load_nuts(version, shared_data / "nuts")
+        assert all(nuts_level(c) == lev for c, lev in zip(frame.code, frame.level, strict=True))
+        assert frame.extra_regio.tolist() == [is_extra_regio(c) for c in frame.code]

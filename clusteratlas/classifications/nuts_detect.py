@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from clusteratlas.transform.nuts_codes import NUTS_VERSIONS, CodeList, is_nuts_code, nuts_level
+from clusteratlas.classifications.nuts_codes import NUTS_VERSIONS, is_nuts_code, nuts_level
+from clusteratlas.classifications.nuts_lists import CodeList
 
 
 @dataclass
@@ -88,7 +89,7 @@ def detect_version(codes: Iterable[str], lists: Mapping[str, CodeList]) -> Versi
     codes:
         Region codes (duplicates and surrounding blanks are ignored).
     lists:
-        Code lists by version, e.g. from :func:`clusteratlas.transform.nuts_codes.code_lists`.
+        Code lists by version, e.g. from :func:`clusteratlas.classifications.nuts_lists.code_lists`.
 
     Returns
     -------
@@ -100,7 +101,7 @@ def detect_version(codes: Iterable[str], lists: Mapping[str, CodeList]) -> Versi
 
     Examples
     --------
-    >>> from clusteratlas.transform.nuts_codes import CodeList
+    >>> from clusteratlas.classifications.nuts_lists import CodeList
     >>> lv = frozenset({0, 1, 2})
     >>> lists = {"2016": CodeList("2016", frozenset({"HR", "HR0", "HR03", "HR04"}), lv, ""),
     ...          "2021": CodeList("2021", frozenset({"HR", "HR0", "HR02", "HR03"}), lv, "")}
