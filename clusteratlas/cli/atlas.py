@@ -15,6 +15,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from clusteratlas.cli.common import console
+from clusteratlas.cli.options import NutsVersion
 
 atlas_app = typer.Typer(help="Build and inspect atlas stores (what the web pages read).")
 
@@ -33,7 +34,7 @@ def build_command(
         help="Offline: a folder laid out like ../shared/data (us/, nuts/, eu_employment/ ...).",
     ),
     small: bool = typer.Option(False, "--small", help="demo only: a quick, small Demoland."),
-    nuts_version: str | None = typer.Option(
+    nuts_version: NutsVersion | None = typer.Option(
         None,
         "--nuts-version",
         help="eu-open only: the NUTS version of the employment data's codes (e.g. 2013) "
@@ -52,7 +53,7 @@ def build_command(
     if nuts_version is not None:
         if preset != "eu-open":
             raise InputError("--nuts-version is for the eu-open preset", parameter="--nuts-version")
-        options["nuts_version"] = nuts_version
+        options["nuts_version"] = nuts_version.value
     columns = (
         SpinnerColumn(),
         TextColumn("{task.description}"),

@@ -14,7 +14,6 @@ Results are written atomically (CSV or Parquet by extension; JSON for ``partners
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -104,16 +103,9 @@ def _load(
 
 
 def _record(command: str, source: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
-    from clusteratlas.mapping.api import _version
+    from clusteratlas.store.provenance import build_record
 
-    return {
-        "tool": "clusteratlas",
-        "version": _version(),
-        "command": command,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        **source,
-        "options": options,
-    }
+    return build_record(command, options=options, **source)
 
 
 def _write(frame, out: Path, record: dict[str, Any]) -> None:

@@ -124,20 +124,6 @@ def _years(value: str | None) -> list[int] | None:
     return None if span is None else list(range(span[0], span[1] + 1))
 
 
-def _derived_tables(result, span: tuple[int, int] | None) -> dict[str, object]:
-    """Region cluster strength and (optionally) the trends table, from the cluster table."""
-    from clusteratlas.mapping import cluster_strength, trends
-
-    out = {"strength": cluster_strength(result)}
-    if span is not None:
-        have = set(result["year"].unique())
-        missing = [y for y in span if y not in have]
-        if missing:
-            raise InputError(f"the panel has no year {missing[0]}", parameter="--trends")
-        out["trends"] = trends(result, *span)
-    return out
-
-
 def _engine_summary(summary: dict, written: list[Path]) -> None:
     years = f"{summary['first_year']}–{summary['last_year']}"
     console.print(

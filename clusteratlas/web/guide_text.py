@@ -89,7 +89,7 @@ INDICATORS: list[tuple[str, str, str]] = [
     (
         "cluster-strength",
         "Regional cluster strength",
-        "clusteratlas.mapping.strength:cluster_strength",
+        "clusteratlas.mapping.strength:strong_employment_share",
     ),
     ("cagr", "Compound annual growth rate", "clusteratlas.mapping.growth:cagr"),
     ("lq-change", "Change in LQ", "clusteratlas.mapping.growth:lq_change"),

@@ -31,6 +31,8 @@ def test_online_build_reads_eurostat_through_the_connector(shared_file, tmp_path
         path = serve_eurostat_bulk(server, "lfst_r_lfe2en2", tsv)
         monkeypatch.setenv("CLUSTERATLAS_EUROSTAT_URL", server.url)
         monkeypatch.setenv("CLUSTERATLAS_CACHE", str(tmp_path / "cache"))
+        # polygons and code lists from the snapshot folder (run time never looks for ../shared)
+        monkeypatch.setenv("CLUSTERATLAS_SHARED_DATA", str(tsv.parents[1]))
         first = build_atlas("eu-open", tmp_path / "a.duckdb", options={"scoreboard": False})
         report = build_atlas("eu-open", tmp_path / "a.duckdb", options={"scoreboard": False})
         fetched = [r for r in server.requests if r.path == path]

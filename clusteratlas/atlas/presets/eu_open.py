@@ -185,7 +185,7 @@ def _geometries(paths: list[Path], system: str, steps: Steps):
 def _regions(codes: pd.DataFrame, names: pd.DataFrame, geo: pd.DataFrame, system: str):
     """Regions (``codes``: region, level) with names from ``names`` and has_geometry."""
     from clusteratlas.atlas.geometry import region_rows
-    from clusteratlas.transform.nuts_codes import parent_code
+    from clusteratlas.classifications.nuts_codes import parent_code
 
     info = names.set_index("code")
     frame = pd.DataFrame(
