@@ -237,7 +237,7 @@ def read_csv_text(
             types=dict.fromkeys(numeric, "DOUBLE"),
         )
         return raw.mutate(_unparsed=ibis.literal(False))
-    # FAILFAST: a ragged row fails the read (as on DuckDB) instead of being padded
+    _spark_check_row_widths(backend, path)
     raw = backend.read_csv(str(path), header=True, inferSchema=False, sep=",", mode="FAILFAST")
     markers = sorted(null_markers)
     fields: dict[str, Any] = {}
@@ -254,6 +254,22 @@ def read_csv_text(
         else:
             fields[name] = ibis.ifelse(missing, ibis.null("string"), col)
     return raw.select(**fields, _unparsed=unparsed)
+
+
+def _spark_check_row_widths(backend: BaseBackend, path: str | Path) -> None:
+    """Raise ValueError when a line of the CSV has more or fewer commas than its header.
+
+    Spark's reader pads short rows and drops extra cells silently, where DuckDB fails the read.
+    Commas inside quotes count too, so a quoted comma also raises: the caller then lets the
+    thorough reader (``read_panel``) decide, which is slower but never wrong.
+    """
+    from pyspark.sql import functions as F
+
+    lines = backend._session.read.text(str(path))
+    width = F.size(F.split(F.regexp_replace("value", "\r$", ""), ",", -1))
+    widths = lines.filter(F.length("value") > 0).agg(F.min(width), F.max(width)).first()
+    if widths is None or widths[0] != widths[1]:
+        raise ValueError(f"{path}: rows of different widths")
 
 
 def write_parquet(backend: BaseBackend, expr: ibis.Table, path: str | Path) -> Path:
