@@ -18,6 +18,10 @@ import pytest
 DUCKDB_ONLY = {
     "test_map_store": "map_store reads the DuckDB store; Spark maps files and frames",
 }
+#: Single tests that read the DuckDB store (the rest of their module runs on both engines).
+DUCKDB_ONLY_TESTS = {
+    "test_mapping_errors_name_the_flag_not_the_parameter": "maps from the DuckDB store",
+}
 
 
 @pytest.fixture(autouse=True, params=["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
@@ -29,6 +33,8 @@ def engine(request, monkeypatch) -> str:
     module = request.node.module.__name__.rsplit(".", 1)[-1]
     if module in DUCKDB_ONLY:
         pytest.skip(DUCKDB_ONLY[module])
+    if request.node.originalname in DUCKDB_ONLY_TESTS:
+        pytest.skip(DUCKDB_ONLY_TESTS[request.node.originalname])
     backend = request.getfixturevalue("spark_backend")
     monkeypatch.setenv("CLUSTERATLAS_ENGINE", "spark")
     monkeypatch.setattr(ibis.options, "default_backend", backend)
