@@ -146,3 +146,37 @@ def test_main_prints_input_errors_with_the_flag(monkeypatch, capsys, tmp_path):
     err = capsys.readouterr().err
     # score() raised InputError(parameter="min_share"); the user reads the flag
     assert info.value.code == 2 and "parameter --min-share" in err and "min_share" not in err
+
+
+def test_option_group_puts_its_options_on_the_command_and_refuses_collisions():
+    """One dataclass of options serves several commands; the command gets one instance."""
+    from dataclasses import dataclass
+
+    import pytest
+    import typer
+    from typer.testing import CliRunner
+
+    from clusteratlas.cli.option_groups import option_group
+
+    @dataclass(frozen=True)
+    class Http:
+        timeout: float = typer.Option(60.0, "--timeout")
+        retries: int = typer.Option(5, "--retries")
+
+    app = typer.Typer()
+    seen = []
+
+    @app.command()
+    @option_group("http", Http)
+    def fetch(dataset: str, *, http: Http) -> None:
+        seen.append((dataset, http))
+
+    result = CliRunner().invoke(app, ["t1", "--retries", "2"])
+    assert result.exit_code == 0, result.output
+    assert seen == [("t1", Http(timeout=60.0, retries=2))]
+    assert "--timeout" in CliRunner().invoke(app, ["--help"]).output
+
+    with pytest.raises(TypeError, match="retries"):
+
+        @option_group("http", Http)
+        def clash(retries: int = 1, *, http: Http) -> None: ...

@@ -95,7 +95,8 @@ def main() -> None:
     except ClusterAtlasError as exc:
         if isinstance(exc, InputError):
             # analytics name their Python parameter; the CLI user reads the flag
-            exc.parameter = flag_for(exc.parameter)
+            command = next((a for a in sys.argv[1:] if not a.startswith("-")), None)
+            exc.parameter = flag_for(exc.parameter, command)
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except typer.Exit as exc:

@@ -8,6 +8,7 @@ of a loaded dataset; ``cache`` inspects and repairs the download cache.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import typer
 from rich.table import Table
 
 from clusteratlas.cli.common import StoreOption, console, err_console, store_path
+from clusteratlas.cli.option_groups import option_group
 from clusteratlas.cli.options import (
     CacheOption,
     FilterAlias,
@@ -63,6 +65,32 @@ BackoffOption = typer.Option(
     help="Seconds of the first retry's backoff ceiling; it doubles per retry (capped at 30 s), "
     "each wait drawn at random below it. Retry-After from the server takes precedence.",
 )
+
+
+@dataclass(frozen=True)
+class EurostatAccess:
+    """How Eurostat is reached, and which store and NUTS version a table is loaded with."""
+
+    base_url: str | None = BaseUrlOption
+    store: Path | None = StoreOption
+    offline: bool = OfflineOption
+    refresh: bool = RefreshOption
+    cache: Path | None = CacheOption
+    nuts_version: NutsVersion | None = NutsVersionOption
+    old_region_system: str | None = RegionSystemAlias
+    timeout: float = TimeoutOption
+    retries: int = RetriesOption
+    backoff: float = BackoffOption
+
+    def api(self):
+        """The Eurostat API client, open for a ``with`` block."""
+        return open_api(self.base_url, self.cache, offline=self.offline, refresh=self.refresh,
+                        timeout=self.timeout, retries=self.retries,
+                        backoff=self.backoff)  # fmt: skip
+
+    @property
+    def region_system(self) -> str | None:
+        return region_system(self.nuts_version, self.old_region_system)
 
 
 def _report_table(r) -> Table:
@@ -119,6 +147,7 @@ def register_fetch(group: typer.Typer) -> None:
     """Commands under ``clusteratlas fetch``."""
 
     @group.command("eurostat")
+    @option_group("access", EurostatAccess)
     def fetch_eurostat(
         dataset: str = typer.Argument(
             ..., metavar="CODE", help="Eurostat dataset code, e.g. lfst_r_lfe2en2."
@@ -134,56 +163,35 @@ def register_fetch(group: typer.Typer) -> None:
             show_default=False,
         ),
         old_format: Via | None = hidden_alias("--format"),
-        base_url: str | None = BaseUrlOption,
-        store: Path | None = StoreOption,
-        offline: bool = OfflineOption,
-        refresh: bool = RefreshOption,
-        cache: Path | None = CacheOption,
-        nuts_version: NutsVersion | None = NutsVersionOption,
-        old_region_system: str | None = RegionSystemAlias,
-        timeout: float = TimeoutOption,
-        retries: int = RetriesOption,
-        backoff: float = BackoffOption,
+        *,
+        access: EurostatAccess,
     ) -> None:
         """Download a Eurostat table into the store (values, ':' as NULL, flags, provenance)."""
         from clusteratlas.sources.eurostat_load import load_eurostat
         from clusteratlas.store import Store
 
         fmt = (pick(via, old_format, new_name="--via", old_name="--format") or Via.tsv).value
-        system = region_system(nuts_version, old_region_system)
+        system = access.region_system
         parsed = parse_filters(where_filters(where, old_filter))
-        with open_api(
-            base_url, cache, offline=offline, refresh=refresh, timeout=timeout,
-            retries=retries, backoff=backoff,
-        ) as api:  # fmt: skip
+        with access.api() as api:
             # no spinner here: big downloads draw their own progress bar (sources.http)
             err_console.print(f"fetching {dataset} ({fmt})…", highlight=False)
             data = api.fetch(dataset, fmt=fmt, filters=parsed)
             with (
                 err_console.status(f"loading {len(data.frame):,} cells…"),
-                Store(store_path(store)) as s,
+                Store(store_path(access.store)) as s,
             ):
                 report = load_eurostat(s, data, region_system=system)
         _print_reports([report])
 
     def _recipe_command(name: str) -> None:
         @group.command(name)
-        def run(
-            base_url: str | None = BaseUrlOption,
-            store: Path | None = StoreOption,
-            offline: bool = OfflineOption,
-            refresh: bool = RefreshOption,
-            cache: Path | None = CacheOption,
-            nuts_version: NutsVersion | None = NutsVersionOption,
-            old_region_system: str | None = RegionSystemAlias,
-            timeout: float = TimeoutOption,
-            retries: int = RetriesOption,
-            backoff: float = BackoffOption,
-        ) -> None:
+        @option_group("access", EurostatAccess)
+        def run(access: EurostatAccess) -> None:
             from clusteratlas.sources.recipes import load_recipes, run_recipe
             from clusteratlas.store import Store
 
-            system = region_system(nuts_version, old_region_system)
+            system = access.region_system
             recipe = load_recipes()[name]
             total = len(recipe.datasets)
             done: list[str] = []
@@ -192,18 +200,7 @@ def register_fetch(group: typer.Typer) -> None:
                 done.append(item.code)
                 err_console.print(f"[{len(done)}/{total}] {item.code} …", highlight=False)
 
-            with (
-                open_api(
-                    base_url,
-                    cache,
-                    offline=offline,
-                    refresh=refresh,
-                    timeout=timeout,
-                    retries=retries,
-                    backoff=backoff,
-                ) as api,
-                Store(store_path(store)) as s,
-            ):
+            with access.api() as api, Store(store_path(access.store)) as s:
                 result = run_recipe(recipe, api, s, region_system=system,
                                     on_dataset=announce)  # fmt: skip
             if result.loaded:

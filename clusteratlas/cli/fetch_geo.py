@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import typer
 from rich.table import Table
 
 from clusteratlas.cli.common import StoreOption, console, store_path
+from clusteratlas.cli.option_groups import option_group
 from clusteratlas.cli.options import (
     CacheOption,
     NutsVersion,
@@ -99,6 +101,28 @@ def _client(offline: bool, refresh: bool, timeout: float, retries: int):
     )
 
 
+@dataclass(frozen=True)
+class Download:
+    """Where a download goes (store, cache) and how hard it tries."""
+
+    store: Path | None = StoreOption
+    cache: Path | None = CacheOption
+    offline: bool = OfflineOption
+    refresh: bool = RefreshOption
+    timeout: float = TimeoutOption
+    retries: int = RetriesOption
+
+    def client(self):
+        """The HTTP client these options describe (checked: see :func:`_client`)."""
+        return _client(self.offline, self.refresh, self.timeout, self.retries)
+
+    def fetch_args(self) -> dict:
+        """The cache and the cache mode, as the loaders take them."""
+        from clusteratlas.sources.cache import Cache
+
+        return {"cache": Cache(self.cache), "offline": self.offline, "refresh": self.refresh}
+
+
 def _base(value: str | None, env: str, default: str) -> str:
     base = value or os.environ.get(env) or default
     if not base.startswith(("http://", "https://")):
@@ -110,6 +134,7 @@ def register_fetch(group: typer.Typer) -> None:
     """Commands under ``clusteratlas fetch``."""
 
     @group.command("gisco")
+    @option_group("download", Download)
     def fetch_gisco(
         version: NutsVersion = typer.Option(
             NutsVersion.v2021, "--nuts-version", help="NUTS version of the boundaries."
@@ -123,15 +148,10 @@ def register_fetch(group: typer.Typer) -> None:
             "--base-url",
             help=f"GISCO host (default https://gisco-services.ec.europa.eu, or ${GISCO_URL_ENV}).",
         ),
-        store: Path | None = StoreOption,
-        cache: Path | None = CacheOption,
-        offline: bool = OfflineOption,
-        refresh: bool = RefreshOption,
-        timeout: float = TimeoutOption,
-        retries: int = RetriesOption,
+        *,
+        download: Download,
     ) -> None:
         """Download NUTS boundaries from GISCO; load their code list into the store."""
-        from clusteratlas.sources.cache import Cache
         from clusteratlas.sources.gisco import ATTRIBUTION, GISCO_URL, load_gisco, nuts_file
         from clusteratlas.store import Store
 
@@ -140,8 +160,8 @@ def register_fetch(group: typer.Typer) -> None:
         spec = nuts_file(chosen.value, scale.value, epsg.value, level.value)
         base = _base(base_url, GISCO_URL_ENV, GISCO_URL)
         with (
-            _client(offline, refresh, timeout, retries) as client,
-            Store(store_path(store)) as s,
+            download.client() as client,
+            Store(store_path(download.store)) as s,
             console.status(f"fetching {spec.name}…"),
         ):
             res = load_gisco(
@@ -149,9 +169,7 @@ def register_fetch(group: typer.Typer) -> None:
                 spec,
                 base_url=base,
                 client=client,
-                cache=Cache(cache),
-                offline=offline,
-                refresh=refresh,
+                **download.fetch_args(),
             )
         t = Table(title=f"{spec.name} — {ATTRIBUTION}", show_header=False)
         t.add_column("what", style="bold")
@@ -169,6 +187,7 @@ def register_fetch(group: typer.Typer) -> None:
         console.print(t)
 
     @group.command("census")
+    @option_group("download", Download)
     def fetch_census(
         year: int = typer.Option(..., "--year", help="CBP reference year (2012 or later)."),
         geo: CensusGeo = typer.Option(CensusGeo.county, "--geo", help="Geography."),
@@ -190,15 +209,10 @@ def register_fetch(group: typer.Typer) -> None:
         concordance: Path | None = typer.Option(
             None, "--concordance", help="NAICS 2017 -> 2012 concordance CSV (default: packaged)."
         ),
-        store: Path | None = StoreOption,
-        cache: Path | None = CacheOption,
-        offline: bool = OfflineOption,
-        refresh: bool = RefreshOption,
-        timeout: float = TimeoutOption,
-        retries: int = RetriesOption,
+        *,
+        download: Download,
     ) -> None:
         """Download County Business Patterns into the store (bridged to NAICS 2012)."""
-        from clusteratlas.sources.cache import Cache
         from clusteratlas.sources.census import API_URL, FILES_URL, load_census, summary_frame
         from clusteratlas.store import Store
 
@@ -206,8 +220,8 @@ def register_fetch(group: typer.Typer) -> None:
         files = _base(base_url, CENSUS_FILES_ENV, FILES_URL)
         key = api_key or os.environ.get(CENSUS_KEY_ENV) or None
         with (
-            _client(offline, refresh, timeout, retries) as client,
-            Store(store_path(store)) as s,
+            download.client() as client,
+            Store(store_path(download.store)) as s,
             console.status(f"fetching CBP {year} {geo.value}…"),
         ):
             res = load_census(
@@ -219,9 +233,7 @@ def register_fetch(group: typer.Typer) -> None:
                 api_url=api,
                 files_url=files,
                 client=client,
-                cache=Cache(cache),
-                offline=offline,
-                refresh=refresh,
+                **download.fetch_args(),
                 concordance=concordance,
             )
         t = Table(title="County Business Patterns — Source: U.S. Census Bureau", show_header=False)

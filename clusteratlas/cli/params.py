@@ -44,15 +44,26 @@ FLAGS: dict[str, str] = {
     "strong_min_lq": "--threshold",
 }
 
+#: Command -> {parameter -> flag}: where one command names a parameter's flag otherwise
+#: (``scoreboard --edition open-data`` builds the edition, whose ``clusters`` and
+#: ``data_dir`` are the edition's ``--edition-clusters`` and ``--edition-data``).
+COMMAND_FLAGS: dict[str, dict[str, str]] = {
+    "scoreboard": {"clusters": "--edition-clusters", "data_dir": "--edition-data"},
+}
 
-def flag_for(parameter: str | None) -> str | None:
-    """The CLI flag for an analytics parameter name.
+
+def flag_for(parameter: str | None, command: str | None = None) -> str | None:
+    """The CLI flag for an analytics parameter name (in ``command``, when given).
 
     >>> flag_for("lq_base"), flag_for("filters"), flag_for("--out"), flag_for("FILE")
     ('--lq-base', '--where', '--out', 'FILE')
+    >>> flag_for("clusters"), flag_for("clusters", "scoreboard")
+    ('--clusters', '--edition-clusters')
     """
     if parameter is None:
         return None
+    if command in COMMAND_FLAGS and parameter in COMMAND_FLAGS[command]:
+        return COMMAND_FLAGS[command][parameter]
     if parameter in FLAGS:
         return FLAGS[parameter]
     if parameter.isidentifier() and parameter == parameter.lower():

@@ -135,7 +135,9 @@ def build_open_data_edition(
     base = Path(data_dir) if data_dir is not None else shared_data_dir()
     if base is None or not base.is_dir():
         raise InputError(
-            "shared data folder not found (give --edition-data DIR)", parameter="--edition-data"
+            f"shared data folder {str(base) if base else '../shared/data'!r} not found; "
+            "pass the folder of the open-data snapshots",
+            parameter="data_dir",
         )
     fwd = edition_framework_dict()
     year = int(year if year is not None else fwd["edition_year"])
@@ -252,9 +254,7 @@ def _read_clusters(clusters: str | Path | pd.DataFrame | None) -> pd.DataFrame |
         )
     need = {"region", "year", "value"}
     if not need <= set(df.columns):
-        raise InputError(
-            f"cluster input needs columns {sorted(need)}", parameter="--edition-clusters"
-        )
+        raise InputError(f"cluster input needs columns {sorted(need)}", parameter="clusters")
     return df
 
 

@@ -117,6 +117,22 @@ class CacheEntry:
     def full_url(self) -> str:
         return Request(self.url, _params_dict(self.params), self.fmt, self.api).full_url
 
+    def origin(self) -> dict[str, Any]:
+        """Where a load's numbers came from, as the store's load columns want them.
+
+        ``location`` (the full URL), ``sha256``, ``retrieved_at`` (naive UTC datetime) and
+        ``last_update`` (the server's Last-Modified) — passed on as keyword arguments to
+        ``Store.load_observations`` / ``Store.new_load``.
+        """
+        from datetime import datetime
+
+        return {
+            "location": self.full_url,
+            "sha256": self.sha256,
+            "retrieved_at": datetime.fromisoformat(self.retrieved_at).replace(tzinfo=None),
+            "last_update": self.last_modified,
+        }
+
 
 def _params_dict(pairs: list[list[str]]) -> dict[str, Any]:
     out: dict[str, Any] = {}

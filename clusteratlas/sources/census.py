@@ -27,9 +27,8 @@ to the published record layouts and API variable lists (see ``docs/sources.md``)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import pandas as pd
 
@@ -129,6 +128,19 @@ def _redact(exc: FetchError, key: str | None) -> FetchError:
     return exc
 
 
+class CbpOptions(TypedDict, total=False):
+    """How a CBP table is fetched: the keyword arguments of :func:`download_cbp`."""
+
+    via: str
+    api_key: str | None
+    api_url: str
+    files_url: str
+    client: HttpClient | None
+    cache: Cache | None
+    offline: bool
+    refresh: bool
+
+
 def download_cbp(
     year: int | str,
     geo: str,
@@ -186,29 +198,16 @@ def load_census(
     year: int | str,
     geo: str,
     *,
-    via: str = "auto",
-    api_key: str | None = None,
-    api_url: str = API_URL,
-    files_url: str = FILES_URL,
-    client: HttpClient | None = None,
-    cache: Cache | None = None,
-    offline: bool = False,
-    refresh: bool = False,
     concordance: str | Path | None = None,
+    **download: Unpack[CbpOptions],
 ) -> CensusLoad:
-    """Download (through the cache), parse, bridge to NAICS 2012 and load one CBP table."""
-    got, frame, stats, via = download_cbp(
-        year,
-        geo,
-        via=via,
-        api_key=api_key,
-        api_url=api_url,
-        files_url=files_url,
-        client=client,
-        cache=cache,
-        offline=offline,
-        refresh=refresh,
-    )
+    """Download (through the cache), parse, bridge to NAICS 2012 and load one CBP table.
+
+    ``download`` takes the keyword arguments of :func:`download_cbp` (:class:`CbpOptions`):
+    ``via``, ``api_key``, ``api_url``, ``files_url``, ``client``, ``cache``, ``offline`` and
+    ``refresh``; ``concordance`` is the NAICS 2017 -> 2012 concordance (default: packaged).
+    """
+    got, frame, stats, via = download_cbp(year, geo, **download)
     y = int(str(year))
     vintage = naics_vintage(y)
     bridge = None
@@ -232,15 +231,11 @@ def load_census(
         notes.append(f"bridged NAICS 2017 -> 2012: {bridge.summary()}")
     if via == "api":
         notes.append(API_NOTICE)
-    retrieved = datetime.fromisoformat(got.entry.retrieved_at).replace(tzinfo=None)
     load_id = store.load_observations(
         obs,
         dataset=dataset,
         source="census",
-        location=got.entry.full_url,
-        sha256=got.entry.sha256,
-        retrieved_at=retrieved,
-        last_update=got.entry.last_modified,
+        **got.entry.origin(),
         licence=LICENCE,
         attribution=ATTRIBUTION,
         region_system=region_system,

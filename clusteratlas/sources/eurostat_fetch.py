@@ -17,7 +17,7 @@ import contextlib
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, Unpack
 
 import pandas as pd
 
@@ -38,6 +38,18 @@ from clusteratlas.sources.http import HttpClient, RetryPolicy, Timeouts
 BASE_URL_ENV = "CLUSTERATLAS_EUROSTAT_URL"
 Via = Literal["tsv", "csv", "json", "xml", "csv3"]
 NUTS_VERSIONS = ("2003", "2006", "2010", "2013", "2016", "2021", "2024")
+
+
+class ApiOptions(TypedDict, total=False):
+    """How :func:`open_api` reaches Eurostat (keyword arguments; defaults as there)."""
+
+    base_url: str | None
+    cache: str | Path | None
+    offline: bool
+    refresh: bool
+    timeout: float
+    retries: int
+    backoff: float
 
 
 @contextlib.contextmanager
@@ -149,13 +161,7 @@ def fetch_eurostat(
     via: Via = "tsv",
     nuts_version: str | int | None = None,
     store: Any = None,
-    base_url: str | None = None,
-    cache: str | Path | None = None,
-    offline: bool = False,
-    refresh: bool = False,
-    timeout: float = 60.0,
-    retries: int = 5,
-    backoff: float = 0.5,
+    **http: Unpack[ApiOptions],
 ) -> pd.DataFrame:
     """Fetch Eurostat table ``code`` as a tidy DataFrame (one row per cell).
 
@@ -176,8 +182,9 @@ def fetch_eurostat(
         A :class:`~clusteratlas.store.Store` or a store path: also load the table into it
         (replacing that dataset), as ``clusteratlas fetch eurostat`` does.
     base_url, cache, offline, refresh, timeout, retries, backoff:
-        Host (a mirror or test server), download cache folder, cache-only / re-download,
-        read timeout (s), attempts per request and first backoff ceiling (s).
+        Keyword arguments of :func:`open_api` (:class:`ApiOptions`): host (a mirror or
+        test server), download cache folder, cache-only / re-download, read timeout (s,
+        default 60), attempts per request (5) and first backoff ceiling (s, 0.5).
 
     Returns
     -------
@@ -193,10 +200,7 @@ def fetch_eurostat(
                          parameter="via")  # fmt: skip
     system = region_system_of(nuts_version)
     filters = where_filters(where)
-    with open_api(
-        base_url, cache, offline=offline, refresh=refresh, timeout=timeout,
-        retries=retries, backoff=backoff,
-    ) as api:  # fmt: skip
+    with open_api(**http) as api:
         data = api.fetch(code, fmt=via, filters=filters)
     prov = provenance_of(data)
     if store is not None:

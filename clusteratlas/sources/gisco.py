@@ -216,19 +216,13 @@ def load_gisco(
         frame = regions_from_geojson(doc, spec.year, source=got.entry.full_url)
     _materialise(got.path, (cache or Cache()).root, spec)
     by_level = frame.groupby("level").size().astype(int).to_dict()
-    from datetime import datetime
-
-    retrieved = datetime.fromisoformat(got.entry.retrieved_at).replace(tzinfo=None)
     counts = ", ".join(f"L{k} {v}" for k, v in sorted(by_level.items()))
     with store.transaction() as con:
         load_id = store.new_load(
             con,
             dataset=spec.dataset,
             source="gisco",
-            location=got.entry.full_url,
-            sha256=got.entry.sha256,
-            retrieved_at=retrieved,
-            last_update=got.entry.last_modified,
+            **got.entry.origin(),
             licence=LICENCE,
             attribution=ATTRIBUTION,
             region_system=f"NUTS{spec.year}",

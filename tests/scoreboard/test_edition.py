@@ -18,6 +18,7 @@ from clusteratlas.scoreboard import results as rs
 from clusteratlas.scoreboard.edition import (
     EOCIC_PILOT,
     STRUCTURE_WEIGHTS,
+    _read_clusters,
     build_open_data_edition,
 )
 
@@ -242,3 +243,25 @@ def test_cli_edition_report_and_files(shared_data, tmp_path, monkeypatch, capsys
     s = pd.read_csv(tmp_path / "s.csv")
     # one score per region of the written data file (the CLI adds and drops none)
     assert s["region"].nunique() == pd.read_csv(tmp_path / "ed/data.csv")["region"].nunique()
+
+
+def test_edition_errors_name_python_parameters_and_cli_flags(tmp_path, monkeypatch, capsys):
+    """The builder names its own parameters; the CLI prints the flags that set them."""
+    from clusteratlas.errors import InputError
+
+    missing = tmp_path / "no-such-folder"
+    with pytest.raises(InputError) as info:
+        build_open_data_edition(missing)
+    assert info.value.parameter == "data_dir"
+    assert str(missing) in str(info.value)
+    with pytest.raises(InputError) as info:
+        _read_clusters(pd.DataFrame({"region": ["AT11"], "value": [1.0]}))
+    assert info.value.parameter == "clusters"
+
+    argv = ["clusteratlas", "scoreboard", "--edition", "open-data", "--edition-data", str(missing)]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "--edition-data" in err and "data_dir" not in err
