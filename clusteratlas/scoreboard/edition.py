@@ -81,9 +81,49 @@ class Edition:
     population: pd.Series
     entities: dict[str, list[str]] = field(default_factory=lambda: copy.deepcopy(EOCIC_PILOT))
 
+    def record(self) -> dict[str, Any]:
+        """The provenance record of the edition's files (``clusteratlas-provenance/1``).
+
+        Inputs are the snapshot files read, each with its sha256; options the edition year,
+        the maximum age of a value and the target NUTS version.
+        """
+        from clusteratlas.sources.eurostat_api import ATTRIBUTION as EUROSTAT
+        from clusteratlas.sources.gisco import ATTRIBUTION as GISCO
+        from clusteratlas.store.provenance import build_record
+
+        ed = self.data.inputs.get("edition", {})
+        base = Path(str(ed.get("data_dir", ".")))
+        inputs = [
+            {"role": "snapshot", "path": str(base / name), "sha256": digest}
+            for name, digest in ed.get("files", {}).items()
+        ]
+        if ed.get("clusters"):
+            inputs.append({"role": "clusters", **ed["clusters"]})
+        used = self.indicators
+        datasets = []
+        if "dataset" in used.columns:
+            names = sorted({str(d) for d in used["dataset"].dropna() if str(d)})
+            datasets = [{"source": "eurostat", "dataset": d} for d in names]
+        return build_record(
+            "scoreboard --edition open-data",
+            inputs=inputs,
+            options={k: ed.get(k) for k in ("year", "max_age", "nuts_version")},
+            datasets=datasets,
+            nuts_versions=[str(ed.get("nuts_version", ""))],
+            attribution=[EUROSTAT, GISCO],
+            edition={"framework": ed.get("framework"), "year": self.year},
+        )
+
     def write(self, folder: str | Path) -> list[Path]:
-        """Write framework, data, denominators, groups, structure and reports as files."""
+        """Write framework, data, denominators, groups, structure and reports as files,
+        each with its provenance sidecar (``NAME.provenance.json``, see :meth:`record`)."""
+        import json
+
+        from clusteratlas.store.provenance import sidecar_path, write_output
+
         folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        record = self.record()
         out = {
             "framework.yaml": self.framework.to_yaml(),
             "data.csv": self.data.values,
@@ -99,8 +139,11 @@ class Edition:
             p = folder / name
             if isinstance(content, str):
                 write_text_atomic(content, p)
+                side = {**record, "output": {"path": str(p), "format": "yaml",
+                                             "sha256": sha256_file(p)}}  # fmt: skip
+                write_text_atomic(json.dumps(side, indent=2, default=str) + "\n", sidecar_path(p))
             else:
-                tables.write_csv_atomic(content, p)
+                write_output(content, p, record, float_format="%.10g")
             paths.append(p)
         return paths
 

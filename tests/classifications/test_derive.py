@@ -115,6 +115,15 @@ def test_fractional_weights_sum_to_one(shared_data: Path, tmp_path: Path) -> Non
     frame = read_scheme_file(out)  # validation: no industry above 1 in total
     assert len(frame) == len(d.scheme)
     assert "on 2020-01-02" in out.read_text(encoding="utf-8")
+    # the one provenance record beside it: the official files read, with their sha256
+    from clusteratlas.fileio import sha256_file
+    from clusteratlas.store.provenance import read_provenance
+
+    rec = read_provenance(out)
+    assert rec["command"] == "schemes derive" and rec["options"]["fractional"] is True
+    assert rec["output"]["sha256"] == sha256_file(out)
+    assert {Path(i["path"]).name for i in rec["inputs"]} == set(d.inputs)
+    assert all(sha256_file(i["path"]) == i["sha256"] for i in rec["inputs"])
 
 
 def test_report_file(derivation, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,7 @@ import yaml
 
 from clusteratlas.classifications.nuts_lists import shared_code_lists
 from clusteratlas.cli.app import main
+from clusteratlas.fileio import sha256_file
 from clusteratlas.scoreboard import reading, score
 from clusteratlas.scoreboard import results as rs
 from clusteratlas.scoreboard.edition import (
@@ -219,6 +221,19 @@ def test_cli_edition_report_and_files(shared_data, tmp_path, monkeypatch, capsys
         "coverage.csv",
         "nuts_report.csv",
     } <= written
+    # every file has its provenance record: the snapshots read (with sha256) and attribution
+    from clusteratlas.store.provenance import read_provenance
+
+    for name in ("framework.yaml", "data.csv", "coverage.csv"):
+        rec = read_provenance(tmp_path / "ed" / name)
+        assert rec["command"] == "scoreboard --edition open-data"
+        assert rec["output"]["sha256"] == sha256_file(tmp_path / "ed" / name)
+        assert "Source: Eurostat" in rec["attribution"]
+        snapshots = [i for i in rec["inputs"] if i["role"] == "snapshot"]
+        assert len(snapshots) >= 3  # at least the employment, population and geometry files
+        for item in snapshots:
+            assert sha256_file(Path(item["path"])) == item["sha256"]
+        assert rec["nuts_versions"] == ["2016"]
     # the written edition runs through the ordinary CLI contract
     monkeypatch.setattr(
         sys,
