@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,6 +101,11 @@ class Database:
     engine: Engine
     sessions: sessionmaker = field(repr=False)
     readers: sessionmaker = field(repr=False)
+    #: SQLite only: writers of this process queue here before ``BEGIN IMMEDIATE``, so they
+    #: wait on a mutex (woken at once) instead of SQLite's busy handler, which polls with
+    #: sleeps of up to 100 ms and makes the slowest waits long. Other processes are still
+    #: kept out by the database's write lock itself.
+    writer_mutex: threading.RLock | None = field(default=None, repr=False)
 
     @property
     def dialect(self) -> str:
@@ -108,7 +114,8 @@ class Database:
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
         """A transaction for writes: committed on success, rolled back on any error."""
-        with self.sessions() as session, session.begin():
+        mutex = self.writer_mutex or contextlib.nullcontext()
+        with mutex, self.sessions() as session, session.begin():
             yield session
 
     @contextlib.contextmanager
@@ -165,6 +172,7 @@ def open_database(url: str | Path, *, upgrade: bool = True, pool_size: int = 10)
         engine=engine,
         sessions=sessionmaker(engine, expire_on_commit=False),
         readers=sessionmaker(reader, expire_on_commit=False),
+        writer_mutex=threading.RLock() if url.startswith("sqlite") else None,
     )
     if upgrade:
         db.upgrade()

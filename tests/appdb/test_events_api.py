@@ -30,7 +30,12 @@ def server(db):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = uvicorn.Config(make_app(db), host="127.0.0.1", port=port, log_level="warning")
+    # keep-alive well above the slowest wait in the pool: with uvicorn's default of 5 s, a
+    # loaded machine lets the server close an idle pooled connection just as the client
+    # reuses it (httpx.ReadError) — a race of the test harness, not of the registrations
+    config = uvicorn.Config(
+        make_app(db), host="127.0.0.1", port=port, log_level="warning", timeout_keep_alive=120
+    )
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()

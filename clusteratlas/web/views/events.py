@@ -126,9 +126,7 @@ def register(app: FastAPI) -> None:
         event = await run_in_threadpool(ev.public_event, db(), event_id)
         if request.url.path.endswith(".json") or request.query_params.get("format") == "json":
             return page_or_json(request, "event.html", event["title"], event)
-        children = await run_in_threadpool(
-            lambda: [ev.public_event(db(), i) for i in event["children"]]
-        )
+        children = await run_in_threadpool(lambda: ev.public_events(db(), event["children"]))
         return _event_page(request, event, children=children)
 
     async def register_form(request: Request, event_id: int) -> Response:
