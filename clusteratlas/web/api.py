@@ -151,10 +151,9 @@ class Region(RegionItem):
     years: list[int]
 
 
-class ClusterCell(_Open):
-    cluster: str
-    cluster_name: str | None = None
-    cluster_type: str | None = None
+class Indicators(_Open):
+    """A cell's indicators (one region, one cluster, one year)."""
+
     employment: float | None = None
     establishments: float | None = None
     wage: float | None = None
@@ -164,6 +163,12 @@ class ClusterCell(_Open):
     stars: int | None = None
     strong: bool | None = None
     strong10: bool | None = None
+
+
+class ClusterCell(Indicators):
+    cluster: str
+    cluster_name: str | None = None
+    cluster_type: str | None = None
 
 
 class RegionClusters(_Open):
@@ -198,21 +203,12 @@ class Cluster(ClusterItem):
     members: list[Member]
 
 
-class ClusterRegionCell(_Open):
+class ClusterRegionCell(Indicators):
     region: str
     name: str | None = None
     region_system: str
     level: int | None = None
     has_geometry: bool
-    employment: float | None = None
-    establishments: float | None = None
-    wage: float | None = None
-    lq: float | None = None
-    region_share: float | None = None
-    benchmark_share: float | None = None
-    stars: int | None = None
-    strong: bool | None = None
-    strong10: bool | None = None
 
 
 class ClusterRegions(_Open):
