@@ -28,6 +28,20 @@ MAX_COMPARE = 10
 MAX_PER_PAGE = 500
 MEASURES = ("lq", "benchmark_share", "region_share", "employment")
 GEOMETRY_FORMATS = ("geojson", "topojson")
+CELL_COLUMNS = (  # the columns of a region's cluster table (``region_clusters``)
+    "cluster",
+    "cluster_name",
+    "cluster_type",
+    "employment",
+    "establishments",
+    "wage",
+    "lq",
+    "region_share",
+    "benchmark_share",
+    "stars",
+    "strong",
+    "strong10",
+)
 QUADRANTS = {
     (True, True): "rising",  # specialised and gaining
     (True, False): "mature",  # specialised but losing ground
@@ -118,9 +132,10 @@ class Atlas:
     # -- helpers -----------------------------------------------------------------------------
     def _cached(self, key: Any, make: Any) -> Any:
         self._reader()  # reopen first when the file changed (that clears the cache)
-        if key not in self._cache:
-            self._cache[key] = make()
-        return self._cache[key]
+        cache = self._cache  # this file's cache: a value made while a swap is seen lands in
+        if key not in cache:  # the old file's dict, never in the new one
+            cache[key] = make()
+        return cache[key]
 
     def _schemes(self, system: str | None = None) -> list[str]:
         return self._cached(("schemes", system), lambda: self._reader().schemes_for(system))
@@ -353,28 +368,31 @@ class Atlas:
         sys_ = region["system"]
         scheme = self._scheme(scheme, sys_)
         year = self._year(year, scheme, sys_)
-        rows = self._reader().cells(scheme, year=year, region_system=sys_, region=code)
-        keep = (
-            "cluster",
-            "cluster_name",
-            "cluster_type",
-            "employment",
-            "establishments",
-            "wage",
-            "lq",
-            "region_share",
-            "benchmark_share",
-            "stars",
-            "strong",
-            "strong10",
-        )
+        rows = self._cells_by_region(scheme, year, sys_).get(code, ())
         return {
             "region": region,
             "year": year,
             "scheme": scheme,
-            "clusters": [{k: r[k] for k in keep} for r in rows],
+            "clusters": [dict(r) for r in rows],
             "provenance": self._provenance_for("clusters", scheme, sys_),
         }
+
+    def _cells_by_region(
+        self, scheme: str, year: int, system: str
+    ) -> dict[str, tuple[dict[str, Any], ...]]:
+        """region -> its cluster cells (the API's columns, cluster order) of one year.
+
+        One query per (scheme, year, system) instead of one per region and request; kept
+        until the file is swapped (the atlas is read-only in between).
+        """
+
+        def make() -> dict[str, tuple[dict[str, Any], ...]]:
+            grouped: dict[str, list[dict[str, Any]]] = {}
+            for r in self._reader().cells(scheme, year=year, region_system=system):
+                grouped.setdefault(r["region"], []).append({k: r[k] for k in CELL_COLUMNS})
+            return {code: tuple(rows) for code, rows in grouped.items()}
+
+        return self._cached(("cells_by_region", scheme, year, system), make)
 
     def region_summary(
         self,

@@ -81,4 +81,6 @@ def serve_command(
         highlight=False,
         soft_wrap=True,
     )
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    # One process (the caches live in it); uvloop and httptools are used when installed (the
+    # "auto" defaults); no access log: a line per request costs more than a cached answer.
+    uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)

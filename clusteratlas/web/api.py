@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from clusteratlas.errors import InputError, NotFoundError
+from clusteratlas.web.cache import CachedBody, atlas_identity, query_key, response_cache
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
@@ -59,14 +60,31 @@ def _validation_errors(exc: RequestValidationError) -> tuple[str, str | None, li
 
 
 class ApiRoute(APIRoute):
-    """Turns validation, NotFoundError and InputError into the API's JSON error bodies."""
+    """Turns validation, NotFoundError and InputError into the API's JSON error bodies, and
+    answers repeated requests from the app's :class:`~clusteratlas.web.cache.ResponseCache`.
+
+    The cache key is (atlas file identity, URL path, sorted query pairs): the atlas is
+    read-only between rebuilds, and a rebuild swapped in changes the identity. A hit skips
+    the worker thread, parameter validation, the store and serialisation; a miss runs the
+    route as usual and keeps its ``200`` body (with its gzip twin and ETag).
+    """
 
     def get_route_handler(self) -> Callable:
         handler = super().get_route_handler()
 
         async def route(request: Request) -> Response:
+            cache = response_cache(request.app)
+            key = (
+                "api",
+                atlas_identity(_atlas(request)),
+                request.url.path,
+                query_key(request),
+            )
+            hit = cache.get(key)
+            if hit is not None:
+                return hit.response(request)
             try:
-                return await handler(request)
+                response = await handler(request)
             except RequestValidationError as exc:
                 message, parameter, errors = _validation_errors(exc)
                 return error_response(422, message, parameter, errors)
@@ -74,6 +92,11 @@ class ApiRoute(APIRoute):
                 return error_response(404, exc.message, exc.parameter)
             except InputError as exc:
                 return error_response(422, str(exc), exc.parameter)
+            if response.status_code != 200 or not isinstance(response.body, bytes):
+                return response
+            entry = CachedBody.of(response.body, response.media_type or "application/json")
+            cache.put(key, entry)
+            return entry.response(request)
 
         return route
 
@@ -128,10 +151,9 @@ class Region(RegionItem):
     years: list[int]
 
 
-class ClusterCell(_Open):
-    cluster: str
-    cluster_name: str | None = None
-    cluster_type: str | None = None
+class Indicators(_Open):
+    """A cell's indicators (one region, one cluster, one year)."""
+
     employment: float | None = None
     establishments: float | None = None
     wage: float | None = None
@@ -141,6 +163,12 @@ class ClusterCell(_Open):
     stars: int | None = None
     strong: bool | None = None
     strong10: bool | None = None
+
+
+class ClusterCell(Indicators):
+    cluster: str
+    cluster_name: str | None = None
+    cluster_type: str | None = None
 
 
 class RegionClusters(_Open):
@@ -175,21 +203,12 @@ class Cluster(ClusterItem):
     members: list[Member]
 
 
-class ClusterRegionCell(_Open):
+class ClusterRegionCell(Indicators):
     region: str
     name: str | None = None
     region_system: str
     level: int | None = None
     has_geometry: bool
-    employment: float | None = None
-    establishments: float | None = None
-    wage: float | None = None
-    lq: float | None = None
-    region_share: float | None = None
-    benchmark_share: float | None = None
-    stars: int | None = None
-    strong: bool | None = None
-    strong10: bool | None = None
 
 
 class ClusterRegions(_Open):

@@ -24,7 +24,8 @@ from starlette.responses import Response
 from clusteratlas.errors import InputError, NotFoundError
 from clusteratlas.web import errors as error_pages
 from clusteratlas.web import maps, records
-from clusteratlas.web.routing import PageCache, _atlas_identity
+from clusteratlas.web.cache import ResponseCache, atlas_identity
+from clusteratlas.web.routing import PageCache
 from clusteratlas.web.security import SecurityHeaders
 from clusteratlas.web.static_files import asset, respond
 from clusteratlas.web.static_files import router as static_router
@@ -51,9 +52,10 @@ def create_app(atlas_path: str | Path, atlas: Any | None = None, db: Any = None)
     )
     app.state.atlas = atlas
     app.state.page_cache = PageCache()
+    app.state.response_cache = ResponseCache()
 
     def geometry(system: str, level: int | None) -> maps.Topology:
-        key = (str(atlas.path), _atlas_identity(atlas), system, level)
+        key = (atlas_identity(atlas), system, level)
         geojson = atlas.geometries(system, level, "geojson")
         return maps.topology(geojson, key)
 

@@ -80,7 +80,15 @@ def render_text(template: str, context: dict[str, Any]) -> str:
     return ENV.get_template(template).render(**context)
 
 
+JSON = "application/json"
+
+
+def json_bytes(data: Any) -> bytes:
+    """``data`` as compact UTF-8 JSON (NaN -> null; never a bare NaN token)."""
+    text = json.dumps(jsonable(data), allow_nan=False, separators=(",", ":"), default=str)
+    return text.encode()
+
+
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """A JSON response of ``data`` (NaN -> null; never a bare NaN token)."""
-    body = json.dumps(jsonable(data), allow_nan=False, separators=(",", ":"), default=str)
-    return Response(body, status_code=status, media_type="application/json", headers=headers)
+    return Response(json_bytes(data), status_code=status, media_type=JSON, headers=headers)

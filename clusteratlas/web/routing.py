@@ -7,13 +7,15 @@
 - ``PATH/charts/{panel}.{csv|parquet|png|svg}`` — a panel's data or picture;
 - ``PATH/charts/{panel}`` — a chrome-less embed page of one panel (may be framed anywhere).
 
-All view state is in the URL (path and query); built pages are cached per atlas file
-identity and URL, since an atlas is read-only between rebuilds.
+All view state is in the URL (path and query). An atlas is read-only between rebuilds, so
+per atlas file identity and URL the built Page is kept (:class:`PageCache`: downloads and
+embeds reuse it) and so are the finished HTML and JSON bodies with their gzip twins
+(:class:`clusteratlas.web.cache.ResponseCache`): a repeated page request is answered on the
+event loop without building, rendering or compressing anything.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -21,12 +23,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from clusteratlas.errors import InputError, NotFoundError
 from clusteratlas.web import downloads
+from clusteratlas.web.cache import CachedBody, atlas_identity, query_key, response_cache
 from clusteratlas.web.panels import Page
-from clusteratlas.web.render import json_response, render_text
+from clusteratlas.web.render import JSON, json_bytes, render_text
 
 
 @dataclass
@@ -44,7 +48,7 @@ Builder = Callable[[ViewContext], Page]
 
 
 class PageCache:
-    """A small thread-safe LRU of built pages and their rendered HTML."""
+    """A small thread-safe LRU of built pages (bounded by ``size`` entries)."""
 
     def __init__(self, size: int = 512) -> None:
         self.size = size
@@ -66,56 +70,52 @@ class PageCache:
                 self._items.popitem(last=False)
 
 
-def _atlas_identity(atlas: Any) -> tuple[int, int, int]:
-    try:
-        st = os.stat(atlas.path)
-    except OSError:
-        return (0, 0, 0)
-    return (st.st_ino, st.st_mtime_ns, st.st_size)
-
-
-def _query_key(request: Request) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted((k, v) for k, v in request.query_params.multi_items() if k != "format"))
-
-
-def _entry(
-    request: Request, name: str, build: Builder, path_params: dict[str, str]
-) -> tuple[Page, dict[str, Any]]:
-    """The built Page of this URL and its renderings (cached while the atlas file is unchanged)."""
+def get_page(request: Request, name: str, build: Builder, path_params: dict[str, str]) -> Page:
+    """The built Page of this URL (cached while the atlas file is unchanged)."""
     from clusteratlas.web.params import Query
 
     app = request.app
     atlas = app.state.atlas
-    key = (_atlas_identity(atlas), name, tuple(sorted(path_params.items())), _query_key(request))
+    params = tuple(sorted(path_params.items()))
+    key = (atlas_identity(atlas), name, params, query_key(request, drop=("format",)))
     cache: PageCache = app.state.page_cache
-    hit = cache.get(key)
-    if hit is None:
+    page = cache.get(key)
+    if page is None:
         ctx = ViewContext(
             atlas, path_params, Query(request.query_params), request.url.path, app.state.geometry
         )
         page = build(ctx)
-        hit = (page, {})
-        cache.put(key, hit)
-    return hit
+        cache.put(key, page)
+    return page
 
 
-def get_page(request: Request, name: str, build: Builder, path_params: dict[str, str]) -> Page:
-    """The built Page of this URL."""
-    return _entry(request, name, build, path_params)[0]
-
-
-def _rendered(
+async def _cached(
     request: Request,
     name: str,
-    build: Builder,
     path_params: dict[str, str],
     what: str,
-    make: Callable[[Page], Any],
-) -> Any:
-    page, rendered = _entry(request, name, build, path_params)
-    if what not in rendered:
-        rendered[what] = make(page)
-    return rendered[what]
+    make: Callable[[Request, dict[str, str]], CachedBody],
+) -> Response:
+    """The finished answer ``what`` ("html" or "json") of this URL, from the response cache.
+
+    A hit is answered on the event loop; a miss builds the page in a worker thread (it reads
+    the store) and keeps the serialised, compressed body.
+    """
+    app = request.app
+    key = (
+        "page",
+        what,
+        atlas_identity(app.state.atlas),
+        name,
+        tuple(sorted(path_params.items())),
+        query_key(request, drop=("format",)),
+    )
+    cache = response_cache(app)
+    hit = cache.get(key)
+    if hit is None:
+        hit = await run_in_threadpool(make, request, path_params)
+        cache.put(key, hit)
+    return hit.response(request)
 
 
 def page_context(request: Request, page: Page, **extra: Any) -> dict[str, Any]:
@@ -145,22 +145,22 @@ def charts_base(path: str) -> str:
 def add_page(app: FastAPI, path: str, name: str, build: Builder) -> None:
     """Register the HTML, JSON, download and embed routes of one page kind."""
 
-    def html(request: Request) -> Response:
+    def html_body(request: Request, params: dict[str, str]) -> CachedBody:
+        page = get_page(request, name, build, params)
+        body = render_text(page.template, page_context(request, page)).encode()
+        return CachedBody.of(body, "text/html; charset=utf-8")
+
+    def json_body(request: Request, params: dict[str, str]) -> CachedBody:
+        return CachedBody.of(json_bytes(get_page(request, name, build, params).to_json()), JSON)
+
+    async def html(request: Request) -> Response:
         params = dict(request.path_params)
         if request.query_params.get("format") == "json":
-            return json_response(get_page(request, name, build, params).to_json())
-        body = _rendered(
-            request,
-            name,
-            build,
-            params,
-            "html",
-            lambda page: render_text(page.template, page_context(request, page)),
-        )
-        return Response(body, media_type="text/html; charset=utf-8")
+            return await _cached(request, name, params, "json", json_body)
+        return await _cached(request, name, params, "html", html_body)
 
-    def as_json(request: Request) -> Response:
-        return json_response(get_page(request, name, build, dict(request.path_params)).to_json())
+    async def as_json(request: Request) -> Response:
+        return await _cached(request, name, dict(request.path_params), "json", json_body)
 
     def download(request: Request) -> Response:
         params = dict(request.path_params)
