@@ -36,6 +36,8 @@ import pandas as pd
 from clusteratlas.errors import InputError, NotFoundError
 
 MIN_TRADED = 10
+#: Fewer regions than this at a level: no complexity, density or quantile rule is meaningful.
+MIN_REGIONS = 3
 #: Contiguity tolerance (degrees) on the atlas's polygons: the presets simplify each polygon
 #: with a tolerance of at most 0.02° (about 2 km), which opens gaps between neighbours; regions
 #: within 2 × 0.02° of each other count as contiguous (see ``contiguity_weights``).
@@ -146,6 +148,25 @@ class LinkagesMixin:
             raise InputError(f"must be between 1 and {MAX_N}", parameter="n")
         return int(n)
 
+    def linkage_context(
+        self,
+        code: str,
+        year: int | None = None,
+        scheme: str | None = None,
+        system: str | None = None,
+    ) -> dict:
+        """What the region answers are computed on: ``{region, system, scheme, year, level,
+        provenance}`` with the defaults resolved (for JSON twins and downloads)."""
+        region, sys_, scheme = self._lk_region(code, system, scheme)
+        return {
+            "region": code,
+            "system": sys_,
+            "scheme": scheme,
+            "year": self._year(year, scheme, sys_),
+            "level": region["level"],
+            "provenance": self._provenance_for("clusters", scheme, sys_),
+        }
+
     # -- growth opportunities ----------------------------------------------------------------
     def opportunities(
         self,
@@ -171,7 +192,7 @@ class LinkagesMixin:
         year = self._year(year, scheme, sys_)
         level = region["level"]
         ym, res = self._lk_complexity(scheme, sys_, level, year)
-        if ym is None or code not in set(ym.regions):
+        if ym is None or code not in set(ym.regions) or len(ym.regions) < MIN_REGIONS:
             return []
         rule = OpportunityRule(top=n)
         table = growth_opportunities(res, ym.regions, ym.units, code, rule)
@@ -244,7 +265,7 @@ class LinkagesMixin:
         def make() -> pd.DataFrame:
             panel = self._lk_panel(scheme, sys_, level)
             panel = panel[panel["year"].isin([start, end])]
-            if panel["year"].nunique() < 2:
+            if panel["year"].nunique() < 2 or panel["region"].nunique() < MIN_REGIONS:
                 return pd.DataFrame(columns=["region", "cluster"])
             return emerging_specialisations(panel, start, end, unit="cluster")
 
@@ -518,6 +539,7 @@ class LinkagesMixin:
         level: int | None = None,
         permutations: int = 999,
         seed: int = 12345,
+        scheme: str | None = None,
     ) -> dict:
         """Local Moran's I hot spots of one cluster's stored LQ over the regions of one system
         and level, with the zones (see :func:`clusteratlas.linkages.hotspots.lisa_hotspots`).
@@ -526,7 +548,7 @@ class LinkagesMixin:
         "regions": hotspots items, "zones": [{zone, regions, countries, cross_border}],
         "islands": [codes joined to their nearest region], "left_out": [codes without a
         value or polygon], "provenance"}``. ``level`` defaults to the level with the most
-        regions with a polygon.
+        regions with a polygon; ``scheme`` the atlas's default scheme.
         """
         from clusteratlas.linkages.hotspots import lisa_hotspots
         from clusteratlas.store.atlas_linkages import mapped_levels
@@ -535,7 +557,7 @@ class LinkagesMixin:
             raise InputError("must be between 99 and 9999", parameter="permutations")
         if not isinstance(seed, int | np.integer) or not 0 <= seed < 2**32:
             raise InputError("must be an integer from 0 to 2**32 - 1", parameter="seed")
-        cl = self.cluster(cluster)
+        cl = self.cluster(cluster, scheme)
         scheme = cl["scheme"]
         systems = cl["region_systems"]
         if system is None:
@@ -644,8 +666,10 @@ class LinkagesMixin:
         level: int | None = None,
         permutations: int = 999,
         seed: int = 12345,
+        scheme: str | None = None,
     ) -> list[dict]:
         """LISA hot spots of one cluster's LQ: per region ``{region, name, lq, employment,
         quadrant: "HH"|"LL"|"HL"|"LH"|"ns", position (the quadrant even when not
         significant), p_value, local_i, significant, zone}`` (see :meth:`hotspot_map`)."""
-        return self.hotspot_map(cluster, year, system, level, permutations, seed)["regions"]
+        got = self.hotspot_map(cluster, year, system, level, permutations, seed, scheme)
+        return got["regions"]
