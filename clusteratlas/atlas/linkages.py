@@ -609,14 +609,17 @@ class LinkagesMixin:
                 crs="EPSG:4326",
             ).set_index("region")
             country = {c: (r.get("country") or c[:2]) for c, r in regions.items()}
-            hs = lisa_hotspots(
-                values,
-                geoms,
-                permutations=int(permutations),
-                seed=int(seed),
-                country=lambda c: country.get(c, c[:2]),
-                snap=SNAP_DEGREES,
-            )
+            try:
+                hs = lisa_hotspots(
+                    values,
+                    geoms,
+                    permutations=int(permutations),
+                    seed=int(seed),
+                    country=lambda c: country.get(c, c[:2]),
+                    snap=SNAP_DEGREES,
+                )
+            except InputError as exc:  # too few regions with a value and a polygon
+                raise InputError(f"level {level}: {exc.message}", parameter="level") from None
             emp = {r["region"]: r["employment"] for r in rows}
             items = [
                 {
