@@ -118,9 +118,7 @@ def test_hotspot_page_is_seeded_and_in_the_url(client, codes):
     assert page.status_code == 200 and 'id="panel-hotspots"' in page.text
     twin = client.get(f"/hotspots.json?cluster={c}&permutations=199&seed=7").json()
     assert twin["params"]["seed"] == 7 and twin["params"]["permutations"] == 199
-    api = client.get(
-        f"/api/clusters/{c}/hotspots", params={"permutations": 199, "seed": 7}
-    ).json()
+    api = client.get(f"/api/clusters/{c}/hotspots", params={"permutations": 199, "seed": 7}).json()
     rows = panel(twin, "hotspots")["data"]
     assert {x["region"]: x["quadrant"] for x in rows} == {
         x["region"]: x["quadrant"] for x in api["regions"]
