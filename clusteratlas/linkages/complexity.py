@@ -252,10 +252,18 @@ class ComplexityOptions:
             raise InputError(f"must be 0 or 1, got {self.ddof}", parameter="--ddof")
 
 
+#: BLAS threads inside :func:`complexity_year`. Its products are a few hundred columns wide:
+#: a second BLAS thread gains little on them, and on a shared machine (other processes on the
+#: cores) OpenBLAS's threads wait for each other — the large benchmark's work took 33–44 s
+#: with the default 2 threads and 2.2–3.7 s with 1, back to back at load 6–9.
+BLAS_THREADS = 1
+
+
 def complexity_year(
     x: np.ndarray, options: ComplexityOptions | None = None
 ) -> dict[str, np.ndarray]:
-    """Every complexity measure of one year's region × industry matrix.
+    """Every complexity measure of one year's region × industry matrix (BLAS limited to
+    :data:`BLAS_THREADS` threads while it runs, through ``threadpoolctl``).
 
     Returns a dict of ``rca, m, density`` (cells), ``proximity`` (industry × industry),
     ``diversity, eci, coi`` (regions), ``ubiquity, pci`` (industries) and ``cog`` (cells).
@@ -269,6 +277,13 @@ def complexity_year(
     >>> out["eci"].round(3).tolist()  # two blocks: {A, B} and {C, D}
     [-1.0, -1.0, 1.0, 1.0]
     """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
+        return _complexity_year(x, options)
+
+
+def _complexity_year(x: np.ndarray, options: ComplexityOptions | None) -> dict[str, np.ndarray]:
     from clusteratlas.linkages.proximity import proximity
 
     o = options or ComplexityOptions()
