@@ -16,7 +16,10 @@ subprocess (peak RSS per tool: ``getrusage`` in the child at the end of the time
 (b) ``ecomplexity``: ``pandas.read_parquet`` of the same panel +
     ``ecomplexity(..., presence_test="rca", check_logsupermodularity=False)`` — the same
     measures in one call (the log-supermodularity diagnostic is switched off: it is not part
-    of the work being compared), result as a pandas DataFrame.
+    of the work being compared), result as a pandas DataFrame;
+(b1) ``ecomplexity_blas1``: (b) with BLAS limited to one thread, as clusteratlas's
+    ``complexity_year`` runs it, so that the ratio does not credit clusteratlas with a thread
+    setting; the targets are judged against the faster of (b) and (b1).
 
 Both write their first year's results for the check: RCA, presence, density, ECI and PCI of
 (a) and (b) are compared on every cell of that year (``checks``). Times exclude imports.
@@ -40,7 +43,7 @@ for p in (HERE, HERE.parent):
 from common import load_average, peak_rss_work, run_child  # noqa: E402
 from common import machine as machine_info  # noqa: E402
 
-TOOLS = ("clusteratlas", "ecomplexity")
+TOOLS = ("clusteratlas", "ecomplexity", "ecomplexity_blas1")
 TIMEOUT_S = 900
 REPEATS = {"small": 2, "large": 1}
 TARGETS = {"speedup": 20.0, "rss_mb": 1024}
@@ -122,7 +125,19 @@ def _ecomplexity(panel: str, out: str) -> dict[str, Any]:
             "first_year": first, "peak_rss_work_mb": peak}  # fmt: skip
 
 
-CHILDREN = {"clusteratlas": _clusteratlas, "ecomplexity": _ecomplexity}
+def _ecomplexity_blas1(panel: str, out: str) -> dict[str, Any]:
+    """ecomplexity with BLAS on one thread, as clusteratlas runs it (for a fair ratio)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _ecomplexity(panel, out)
+
+
+CHILDREN = {
+    "clusteratlas": _clusteratlas,
+    "ecomplexity": _ecomplexity,
+    "ecomplexity_blas1": _ecomplexity_blas1,
+}
 
 
 def _run_child(tool: str, panel: Path, out: Path) -> dict[str, Any]:
@@ -175,9 +190,13 @@ def run(size: str) -> dict[str, Any]:
         ok = [r for r in recs if r["status"] == "ok"]
         best[tool] = dict(min(ok, key=lambda r: r["seconds"]) if ok else recs[-1])
         best[tool]["samples_s"] = [r["seconds"] for r in recs]
-    a, b = best["clusteratlas"], best["ecomplexity"]
+    a, b, b1 = best["clusteratlas"], best["ecomplexity"], best["ecomplexity_blas1"]
     b_s = b["seconds"] or b.get("lower_bound_s")
+    b1_s = b1["seconds"] or b1.get("lower_bound_s")
     speedup = round(b_s / a["seconds"], 2) if b_s and a["seconds"] else None
+    speedup1 = round(b1_s / a["seconds"], 2) if b1_s and a["seconds"] else None
+    # the targets are judged against the faster of the two ecomplexity runs
+    fair = min(x for x in (speedup, speedup1) if x is not None) if (speedup or speedup1) else None
     return {
         "suite": "linkages",
         "size": size,
@@ -192,9 +211,14 @@ def run(size: str) -> dict[str, Any]:
         "ecomplexity_lower_bound_s": b.get("lower_bound_s"),
         "clusteratlas_peak_rss_mb": a["peak_rss_mb"],
         "ecomplexity_peak_rss_mb": b["peak_rss_mb"],
-        "ratios": {"ecomplexity_over_clusteratlas": speedup},
+        "ecomplexity_blas1_s": b1["seconds"],
+        "ratios": {
+            "ecomplexity_over_clusteratlas": speedup,
+            "ecomplexity_blas1_over_clusteratlas": speedup1,
+            "fastest_ecomplexity_over_clusteratlas": fair,
+        },
         "targets": {
-            "clusteratlas_20x_faster_than_ecomplexity": bool(speedup and speedup >= 20),
+            "clusteratlas_20x_faster_than_ecomplexity": bool(fair and fair >= 20),
             "clusteratlas_under_1_gb_rss": a["peak_rss_mb"] <= TARGETS["rss_mb"],
         },
         "checks": checks,
@@ -206,6 +230,8 @@ def run(size: str) -> dict[str, Any]:
             "proximity, density, ECI/PCI, COI/COG, all kept in memory as matrices",
             "ecomplexity": "pandas.read_parquet + ecomplexity(presence_test='rca', "
             "check_logsupermodularity=False), result in memory",
+            "ecomplexity_blas1": "the same with BLAS on one thread (threadpoolctl), as "
+            "clusteratlas's complexity_year runs it; the targets use the faster of the two",
             "excluded": "interpreter start-up and imports; writing the check files; "
             "clusteratlas's long table to Parquet (reported as write_long_table_s)",
         },
