@@ -16,7 +16,10 @@ subprocess (peak RSS per tool: ``getrusage`` in the child at the end of the time
 (b) ``ecomplexity``: ``pandas.read_parquet`` of the same panel +
     ``ecomplexity(..., presence_test="rca", check_logsupermodularity=False)`` — the same
     measures in one call (the log-supermodularity diagnostic is switched off: it is not part
-    of the work being compared), result as a pandas DataFrame.
+    of the work being compared), result as a pandas DataFrame;
+(b1) ``ecomplexity_blas1``: (b) with BLAS limited to one thread, as clusteratlas's
+    ``complexity_year`` runs it, so that the ratio does not credit clusteratlas with a thread
+    setting; the targets are judged against the faster of (b) and (b1).
 
 Both write their first year's results for the check: RCA, presence, density, ECI and PCI of
 (a) and (b) are compared on every cell of that year (``checks``). Times exclude imports.
@@ -26,8 +29,6 @@ Targets: (b)/(a) ≥ 20 and (a) ≤ 1 GB peak RSS.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,17 +40,14 @@ for p in (HERE, HERE.parent):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
-TOOLS = ("clusteratlas", "ecomplexity")
+from common import load_average, peak_rss_work, run_child  # noqa: E402
+from common import machine as machine_info  # noqa: E402
+
+TOOLS = ("clusteratlas", "ecomplexity", "ecomplexity_blas1")
 TIMEOUT_S = 900
 REPEATS = {"small": 2, "large": 1}
 TARGETS = {"speedup": 20.0, "rss_mb": 1024}
 CHECKED = ["rca", "mcp", "density", "eci", "pci"]
-
-
-def _peak() -> float:
-    import resource
-
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def _clusteratlas(panel: str, out: str) -> dict[str, Any]:
@@ -67,8 +65,11 @@ def _clusteratlas(panel: str, out: str) -> dict[str, Any]:
         panel, columns=["region", "industry", "year", "employment"],
         read_dictionary=["region", "industry"],
     )  # fmt: skip
-    frame = table.to_pandas()
+    # column by column, each Arrow buffer freed once converted; then Arrow's allocator gives
+    # the freed pages back to the OS (it keeps them for reuse otherwise: ~250 MB here)
+    frame = table.to_pandas(split_blocks=True, self_destruct=True)
     del table
+    pa.default_memory_pool().release_unused()
     years = year_matrices(frame)
     del frame  # the generator keeps only its dense year cube
     results = []  # every year's measures, kept in memory (what ecomplexity returns: m as int8)
@@ -78,7 +79,7 @@ def _clusteratlas(panel: str, out: str) -> dict[str, Any]:
         del res["proximity"]  # not in ecomplexity's output
         results.append((ym.year, ym.regions, ym.units, res))
     t2 = time.perf_counter()
-    peak = _peak()
+    peak = peak_rss_work()["peak_rss_work_mb"]
     # not timed as the work: the long region x industry table, streamed to Parquet
     writer = None
     rows = 0
@@ -95,7 +96,8 @@ def _clusteratlas(panel: str, out: str) -> dict[str, Any]:
     t3 = time.perf_counter()
     return {"import_s": t1 - t0, "seconds": t2 - t1, "write_long_table_s": round(t3 - t2, 3),
             "result_rows": rows, "first_year": results[0][0],
-            "peak_rss_work_mb": peak, "peak_rss_with_write_mb": _peak()}  # fmt: skip
+            "peak_rss_work_mb": peak,
+            "peak_rss_with_write_mb": peak_rss_work()["peak_rss_work_mb"]}  # fmt: skip
 
 
 def _ecomplexity(panel: str, out: str) -> dict[str, Any]:
@@ -115,7 +117,7 @@ def _ecomplexity(panel: str, out: str) -> dict[str, Any]:
     finally:
         sys.stdout = sys.__stdout__
     t2 = time.perf_counter()
-    peak = _peak()
+    peak = peak_rss_work()["peak_rss_work_mb"]
     first = int(result["year"].min())
     keep = result[result["year"] == first][["region", "industry", "year", *CHECKED]]
     keep.to_parquet(out)
@@ -123,44 +125,25 @@ def _ecomplexity(panel: str, out: str) -> dict[str, Any]:
             "first_year": first, "peak_rss_work_mb": peak}  # fmt: skip
 
 
-CHILDREN = {"clusteratlas": _clusteratlas, "ecomplexity": _ecomplexity}
+def _ecomplexity_blas1(panel: str, out: str) -> dict[str, Any]:
+    """ecomplexity with BLAS on one thread, as clusteratlas runs it (for a fair ratio)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _ecomplexity(panel, out)
+
+
+CHILDREN = {
+    "clusteratlas": _clusteratlas,
+    "ecomplexity": _ecomplexity,
+    "ecomplexity_blas1": _ecomplexity_blas1,
+}
 
 
 def _run_child(tool: str, panel: Path, out: Path) -> dict[str, Any]:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", tool, str(panel), str(out)]
-    start = time.perf_counter()
-    log = out.with_suffix(".log")
-    with open(log, "w") as err, tempfile.TemporaryFile("w+") as stdout:
-        proc = subprocess.Popen(cmd, stdout=stdout, stderr=err)
-        timed_out = False
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() - start > TIMEOUT_S:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                timed_out = True
-                break
-            time.sleep(0.05)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        stdout.seek(0)
-        lines = [ln for ln in stdout.read().splitlines() if ln.startswith("{")]
-    rec: dict[str, Any] = {
-        "wall_s": round(time.perf_counter() - start, 3),
-        "peak_rss_process_mb": round(usage.ru_maxrss / 1024, 1),
-    }
-    if timed_out:
-        rec.update(status="timeout", seconds=None, lower_bound_s=rec["wall_s"])
-    elif proc.returncode != 0 or not lines:
-        tail = log.read_text(errors="replace").strip().splitlines()[-5:]
-        rec.update(status="error", seconds=None, error=" | ".join(tail))
-    else:
-        rec.update(status="ok", **json.loads(lines[-1]))
-        rec["seconds"] = round(rec["seconds"], 3)
-        rec["import_s"] = round(rec["import_s"], 3)
-    rec["peak_rss_mb"] = rec.get("peak_rss_work_mb", rec["peak_rss_process_mb"])
-    return rec
+    return run_child(
+        Path(__file__).resolve(), [tool, panel, out], out.with_suffix(".log"), TIMEOUT_S
+    )
 
 
 def _verify(folder: Path) -> dict[str, Any]:
@@ -177,18 +160,17 @@ def _verify(folder: Path) -> dict[str, Any]:
     for col in CHECKED:
         x, y = m[f"{col}_a"].to_numpy(float), m[f"{col}_b"].to_numpy(float)
         out[f"{col}_max_abs_diff"] = float(np.nanmax(np.abs(x - y)))
-    out["all_equal_1e-8"] = all(out[f"{c}_max_abs_diff"] <= 1e-8 for c in CHECKED)
+    out["all_equal_1e-9"] = all(out[f"{c}_max_abs_diff"] <= 1e-9 for c in CHECKED)
     return out
 
 
 def run(size: str) -> dict[str, Any]:
     from panel import generate_panel
-    from suite_mapping import _machine
 
     def say(msg: str) -> None:
         print(f"[linkages/{size}] {msg}", file=sys.stderr, flush=True)
 
-    machine = _machine()
+    machine = machine_info()
     with tempfile.TemporaryDirectory(prefix="clusteratlas-bench-") as tmp:
         folder = Path(tmp)
         files = generate_panel(size, folder)
@@ -197,7 +179,9 @@ def run(size: str) -> dict[str, Any]:
         for rep in range(REPEATS[size]):
             for tool in TOOLS:
                 say(f"running {tool} (round {rep + 1}) ...")
+                load = load_average()
                 rec = _run_child(tool, files.panel, folder / f"{tool}.parquet")
+                rec["load_average_at_start"] = load
                 samples[tool].append(rec)
                 say(f"{tool}: {rec['status']}, {rec['seconds']} s, {rec['peak_rss_mb']} MB")
         checks = _verify(folder)
@@ -206,9 +190,13 @@ def run(size: str) -> dict[str, Any]:
         ok = [r for r in recs if r["status"] == "ok"]
         best[tool] = dict(min(ok, key=lambda r: r["seconds"]) if ok else recs[-1])
         best[tool]["samples_s"] = [r["seconds"] for r in recs]
-    a, b = best["clusteratlas"], best["ecomplexity"]
+    a, b, b1 = best["clusteratlas"], best["ecomplexity"], best["ecomplexity_blas1"]
     b_s = b["seconds"] or b.get("lower_bound_s")
+    b1_s = b1["seconds"] or b1.get("lower_bound_s")
     speedup = round(b_s / a["seconds"], 2) if b_s and a["seconds"] else None
+    speedup1 = round(b1_s / a["seconds"], 2) if b1_s and a["seconds"] else None
+    # the targets are judged against the faster of the two ecomplexity runs
+    fair = min(x for x in (speedup, speedup1) if x is not None) if (speedup or speedup1) else None
     return {
         "suite": "linkages",
         "size": size,
@@ -223,19 +211,27 @@ def run(size: str) -> dict[str, Any]:
         "ecomplexity_lower_bound_s": b.get("lower_bound_s"),
         "clusteratlas_peak_rss_mb": a["peak_rss_mb"],
         "ecomplexity_peak_rss_mb": b["peak_rss_mb"],
-        "ratios": {"ecomplexity_over_clusteratlas": speedup},
+        "ecomplexity_blas1_s": b1["seconds"],
+        "ratios": {
+            "ecomplexity_over_clusteratlas": speedup,
+            "ecomplexity_blas1_over_clusteratlas": speedup1,
+            "fastest_ecomplexity_over_clusteratlas": fair,
+        },
         "targets": {
-            "clusteratlas_20x_faster_than_ecomplexity": bool(speedup and speedup >= 20),
+            "clusteratlas_20x_faster_than_ecomplexity": bool(fair and fair >= 20),
             "clusteratlas_under_1_gb_rss": a["peak_rss_mb"] <= TARGETS["rss_mb"],
         },
         "checks": checks,
         "runs": best,
         "machine": machine,
+        "load_average_at_end": load_average(),
         "timed": {
             "clusteratlas": "pyarrow read of the panel + per year: dense matrix, RCA, presence, "
             "proximity, density, ECI/PCI, COI/COG, all kept in memory as matrices",
             "ecomplexity": "pandas.read_parquet + ecomplexity(presence_test='rca', "
             "check_logsupermodularity=False), result in memory",
+            "ecomplexity_blas1": "the same with BLAS on one thread (threadpoolctl), as "
+            "clusteratlas's complexity_year runs it; the targets use the faster of the two",
             "excluded": "interpreter start-up and imports; writing the check files; "
             "clusteratlas's long table to Parquet (reported as write_long_table_s)",
         },

@@ -28,14 +28,14 @@ from __future__ import annotations
 
 import json
 import os
-import platform
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from common import best, peak_rss_work, run_child
+from common import machine as machine_info
 
 from clusteratlas.mapping.build import CLUSTER_COLUMNS
 
@@ -134,13 +134,6 @@ ORDER BY year, region, cluster
 
 
 # -- the three tools (run inside a child process) ----------------------------------------------
-def _peak_so_far() -> dict[str, float]:
-    """Peak RSS of this process until now (the work; writing results for the checks follows)."""
-    import resource
-
-    return {"peak_rss_work_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
-
-
 def _clusteratlas(panel: str, definitions: str, out: str) -> dict[str, Any]:
     t0 = time.perf_counter()
     from clusteratlas.mapping import map_panel
@@ -148,7 +141,7 @@ def _clusteratlas(panel: str, definitions: str, out: str) -> dict[str, Any]:
     t1 = time.perf_counter()
     result = map_panel(panel, definitions)
     t2 = time.perf_counter()
-    peak = _peak_so_far()
+    peak = peak_rss_work()
     result.attrs = {}
     result.to_parquet(out)
     return {"import_s": t1 - t0, "seconds": t2 - t1, "result_rows": len(result), **peak}
@@ -162,7 +155,7 @@ def _duckdb_floor(panel: str, definitions: str, out: str) -> dict[str, Any]:
     con = duckdb.connect()
     result = con.execute(FLOOR_SQL.format(panel=panel, definitions=definitions)).df()
     t2 = time.perf_counter()
-    peak = _peak_so_far()
+    peak = peak_rss_work()
     result.to_parquet(out)
     return {"import_s": t1 - t0, "seconds": t2 - t1, "result_rows": len(result), **peak}
 
@@ -191,7 +184,7 @@ def _ecomplexity(panel: str, definitions: str, out: str) -> dict[str, Any]:
     frame = pd.read_parquet(panel, columns=["region", "industry", "year", "employment"])
     result = _ecomplexity_call(frame, "industry")
     t2 = time.perf_counter()
-    peak = _peak_so_far()
+    peak = peak_rss_work()
     result[["region", "industry", "year", "rca"]].to_parquet(out)
     return {"import_s": t1 - t0, "seconds": t2 - t1, "result_rows": len(result), **peak}
 
@@ -214,7 +207,7 @@ def _ecomplexity_cluster_level(panel: str, definitions: str, out: str) -> dict[s
     ].sum()
     result = _ecomplexity_call(frame, "cluster")
     t2 = time.perf_counter()
-    peak = _peak_so_far()
+    peak = peak_rss_work()
     result[["region", "cluster", "year", "rca"]].to_parquet(out)
     return {"import_s": t1 - t0, "seconds": t2 - t1, "result_rows": len(result), **peak}
 
@@ -236,54 +229,8 @@ def _child(argv: list[str]) -> None:
 # -- the parent ------------------------------------------------------------------------------
 def _run_child(tool: str, panel: Path, definitions: Path, out: Path, timeout: float) -> dict:
     """Run one tool in a subprocess; wall time, its own work time, peak RSS (``wait4``)."""
-    log = out.with_suffix(".log")
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", tool]
-    cmd += [str(panel), str(definitions), str(out)]
-    start = time.perf_counter()
-    with open(log, "w") as err, tempfile.TemporaryFile("w+") as stdout:
-        proc = subprocess.Popen(cmd, stdout=stdout, stderr=err)
-        timed_out = False
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() - start > timeout:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                timed_out = True
-                break
-            time.sleep(0.05)
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-        wall = time.perf_counter() - start
-        stdout.seek(0)
-        lines = [ln for ln in stdout.read().splitlines() if ln.startswith("{")]
-    record: dict[str, Any] = {
-        "wall_s": round(wall, 3),
-        # whole process, including writing the result for the checks (ru_maxrss is KiB)
-        "peak_rss_process_mb": round(usage.ru_maxrss / 1024, 1),
-    }
-    if timed_out:
-        record.update(status="timeout", seconds=None, lower_bound_s=round(wall, 1))
-    elif proc.returncode != 0 or not lines:
-        tail = log.read_text(errors="replace").strip().splitlines()[-5:]
-        record.update(status="error", seconds=None, error=" | ".join(tail))
-    else:
-        record.update(status="ok", **json.loads(lines[-1]))
-        record["seconds"] = round(record["seconds"], 3)
-        record["import_s"] = round(record["import_s"], 3)
-    # the headline: peak RSS up to the end of the timed work (whole process if it never ended)
-    record["peak_rss_mb"] = record.get("peak_rss_work_mb", record["peak_rss_process_mb"])
-    return record
-
-
-def _best(records: list[dict]) -> dict:
-    """The fastest successful run (or the last failure), with every sample's time and RSS."""
-    ok = [r for r in records if r["status"] == "ok"]
-    best = dict(min(ok, key=lambda r: r["seconds"]) if ok else records[-1])
-    best["samples_s"] = [r["seconds"] or r.get("lower_bound_s") for r in records]
-    best["median_s"] = round(statistics.median(r["seconds"] for r in ok), 3) if ok else None
-    best["samples_rss_mb"] = [r["peak_rss_mb"] for r in records]
-    return best
+    args = [tool, panel, definitions, out]
+    return run_child(Path(__file__).resolve(), args, out.with_suffix(".log"), timeout)
 
 
 def _verify(folder: Path) -> dict[str, Any]:
@@ -330,40 +277,6 @@ def _verify(folder: Path) -> dict[str, Any]:
     return checks
 
 
-def _machine() -> dict[str, Any]:
-    import duckdb
-    import ibis
-    import numpy
-    import pandas
-
-    info: dict[str, Any] = {
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "duckdb": duckdb.__version__,
-        "ibis": ibis.__version__,
-        "pandas": pandas.__version__,
-        "numpy": numpy.__version__,
-    }
-    try:
-        from importlib.metadata import version
-
-        info["ecomplexity"] = version("ecomplexity")
-        import psutil
-
-        info["memory_gb"] = round(psutil.virtual_memory().total / 2**30, 1)
-        info["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
-    except Exception:  # optional extras
-        pass
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                info["cpu"] = line.split(":", 1)[1].strip()
-                break
-    return info
-
-
 def _ratio(num: float | None, den: float | None) -> float | None:
     return round(num / den, 2) if num and den else None
 
@@ -375,7 +288,7 @@ def run(size: str) -> dict[str, Any]:
     def say(msg: str) -> None:
         print(f"[mapping/{size}] {msg}", file=sys.stderr, flush=True)
 
-    machine = _machine()
+    machine = machine_info()
     with tempfile.TemporaryDirectory(prefix="clusteratlas-bench-") as tmp:
         folder = Path(tmp)
         t = time.perf_counter()
@@ -394,7 +307,7 @@ def run(size: str) -> dict[str, Any]:
                 samples[tool].append(rec)
                 shown = rec["seconds"] or rec.get("lower_bound_s")
                 say(f"{tool}: {rec['status']}, {shown} s, {rec['peak_rss_mb']} MB")
-        runs = {tool: _best(recs) for tool, recs in samples.items()}
+        runs = {tool: best(recs) for tool, recs in samples.items()}
         checks = _verify(folder)
     a, b, c = runs["clusteratlas"], runs["ecomplexity"], runs["duckdb_floor"]
     eco_s = b["seconds"] if b["status"] == "ok" else None

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
+import scipy.linalg.blas
 import scipy.sparse.linalg
 
 from clusteratlas.errors import InputError
@@ -105,21 +106,30 @@ def eigen_complexity(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return kc, kp
 
 
+#: Up to this many industries the eigenvector comes from one dense symmetric eigensolve;
+#: above it from Lanczos (ARPACK). The dense path is a handful of large BLAS/LAPACK calls
+#: (exact to round-off, and steady on a busy machine); Lanczos needs only matrix-vector
+#: products, so its memory and time grow with the non-zeros rather than with ``n^3``.
+DENSE_EIGEN_LIMIT = 2000
+
+
 def _second_eigenvector(m: np.ndarray, k: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Eigenvector of the second largest eigenvalue of :math:`A = B^\\top B`,
     :math:`B = K^{-1/2} M U^{-1/2}`.
 
     :math:`A`'s largest eigenvalue is 1 with eigenvector :math:`\\sqrt{u}` (:math:`\\tilde M`
-    is row-stochastic). That vector is deflated away and Lanczos (ARPACK) finds the largest
-    eigenpair of what is left from matrix-vector products with :math:`M` alone — :math:`A` is
-    never formed — instead of a full eigendecomposition (``numpy.linalg.eig`` of the
-    non-symmetric :math:`\\tilde M` in ``ecomplexity``). Small matrices, or no convergence,
-    use LAPACK on :math:`A`.
+    is row-stochastic). Up to :data:`DENSE_EIGEN_LIMIT` industries, :math:`A` is formed with
+    one BLAS ``syrk`` (its upper triangle: :math:`(K^{-1/2}M)^\\top (K^{-1/2}M)`, scaled by
+    :math:`U^{-1/2}` on both sides) and LAPACK's MRRR solver (``syevr``) returns only the
+    eigenpair wanted — instead of a full non-symmetric eigendecomposition of :math:`\\tilde M`
+    (``numpy.linalg.eig`` in ``ecomplexity``). Larger problems deflate :math:`\\sqrt{u}` away
+    and let Lanczos (ARPACK) find the largest eigenpair of what is left from products with
+    :math:`M` alone (:math:`A` never formed); without convergence they fall back to LAPACK.
     """
     n = m.shape[1]
     rk, ru = 1.0 / np.sqrt(k), 1.0 / np.sqrt(u)
-    v1 = np.sqrt(u) / np.linalg.norm(np.sqrt(u))
-    if n >= 100:
+    if n > DENSE_EIGEN_LIMIT:
+        v1 = np.sqrt(u) / np.linalg.norm(np.sqrt(u))
 
         def matvec(v: np.ndarray) -> np.ndarray:
             v = np.ravel(v)
@@ -134,8 +144,18 @@ def _second_eigenvector(m: np.ndarray, k: np.ndarray, u: np.ndarray) -> np.ndarr
             return vecs[:, 0]
         except scipy.sparse.linalg.ArpackNoConvergence:
             pass
-    b = m * rk[:, None] * ru[None, :]
-    _, vecs = scipy.linalg.eigh(b.T @ b, subset_by_index=[n - 2, n - 2], driver="evx")
+    b = m * rk[:, None]  # K^-1/2 M (C order, so b.T is Fortran order: no copy for syrk)
+    a = scipy.linalg.blas.dsyrk(1.0, b.T, trans=0, lower=0)  # upper triangle of b'b
+    a *= ru[:, None]
+    a *= ru[None, :]
+    _, vecs = scipy.linalg.eigh(
+        a,
+        lower=False,
+        subset_by_index=[n - 2, n - 2],
+        driver="evr",
+        overwrite_a=True,
+        check_finite=False,
+    )
     return vecs[:, 0]
 
 
@@ -232,10 +252,18 @@ class ComplexityOptions:
             raise InputError(f"must be 0 or 1, got {self.ddof}", parameter="--ddof")
 
 
+#: BLAS threads inside :func:`complexity_year`. Its products are a few hundred columns wide:
+#: a second BLAS thread gains little on them, and on a shared machine (other processes on the
+#: cores) OpenBLAS's threads wait for each other — the large benchmark's work took 33–44 s
+#: with the default 2 threads and 2.2–3.7 s with 1, back to back at load 6–9.
+BLAS_THREADS = 1
+
+
 def complexity_year(
     x: np.ndarray, options: ComplexityOptions | None = None
 ) -> dict[str, np.ndarray]:
-    """Every complexity measure of one year's region × industry matrix.
+    """Every complexity measure of one year's region × industry matrix (BLAS limited to
+    :data:`BLAS_THREADS` threads while it runs, through ``threadpoolctl``).
 
     Returns a dict of ``rca, m, density`` (cells), ``proximity`` (industry × industry),
     ``diversity, eci, coi`` (regions), ``ubiquity, pci`` (industries) and ``cog`` (cells).
@@ -249,6 +277,13 @@ def complexity_year(
     >>> out["eci"].round(3).tolist()  # two blocks: {A, B} and {C, D}
     [-1.0, -1.0, 1.0, 1.0]
     """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
+        return _complexity_year(x, options)
+
+
+def _complexity_year(x: np.ndarray, options: ComplexityOptions | None) -> dict[str, np.ndarray]:
     from clusteratlas.linkages.proximity import proximity
 
     o = options or ComplexityOptions()
@@ -268,7 +303,7 @@ def complexity_year(
     # COG = (1 - M) * (1'W_c - M W_c), computed in place
     np.subtract(w[:, n:].sum(axis=0)[None, :], cog_raw, out=cog_raw)
     held = m > 0
-    cog_raw[held] = 0.0
+    np.copyto(cog_raw, 0.0, where=held)
     dfree = np.where(held, 0.0, d)
     coi_raw = dfree @ np.nan_to_num(kp)
     eci, pci = standardise(kc, kp, o.ddof)

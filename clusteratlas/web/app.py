@@ -86,6 +86,7 @@ def create_app(atlas_path: str | Path, atlas: Any | None = None, db: Any = None)
     app.include_router(static_router)
     for name in PAGE_MODULES:
         importlib.import_module(name).register(app)
+    importlib.import_module("clusteratlas.web.linkages_api").install(app)
     records.install(app, atlas_path, db)
     error_pages.install(app)
     for name in ("vega.js", "atlas.js", "atlas.css", "favicon.svg"):  # built once, not on a request

@@ -15,6 +15,7 @@ from clusteratlas.web import charts
 from clusteratlas.web.guide_text import HOW_TO_READ
 from clusteratlas.web.panels import Column, Page
 from clusteratlas.web.routing import ViewContext, add_page
+from clusteratlas.web.views import linkages
 from clusteratlas.web.views.common import (
     default_level,
     map_panel,
@@ -103,6 +104,7 @@ def build(ctx: ViewContext) -> Page:
     top = at_level.sort_values("employment", ascending=False).head(15).reset_index(drop=True)
     top["label"] = top["name"].fillna(top["region"]) + " (" + top["region"] + ")"
     panels.append(_panel_top(top, cluster["cluster_name"], year))
+    panels += linkages.cluster_panels(atlas, code, scheme=scheme, year=year)  # related clusters
     members = pd.DataFrame(
         cluster.get("members") or [], columns=["industry", "classification", "label", "weight"]
     )

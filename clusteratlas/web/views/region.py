@@ -19,6 +19,7 @@ from clusteratlas.web import charts
 from clusteratlas.web.guide_text import HOW_TO_READ
 from clusteratlas.web.panels import Column, Page, Panel
 from clusteratlas.web.routing import ViewContext, add_page
+from clusteratlas.web.views import linkages
 from clusteratlas.web.views.common import (
     MEASURE_FORMATS,
     MEASURE_LABELS,
@@ -85,6 +86,9 @@ def build(ctx: ViewContext) -> Page:
         )
         if port:
             panels.append(portfolio_panel(pd.DataFrame(port), measure, start, year, code, qs))
+    panels += linkages.region_panels(
+        atlas, code, year=year, start=start, scheme=scheme, system=system
+    )
 
     strong = clusters[
         (clusters["stars"].fillna(0) > 0) | clusters["strong"].fillna(False).astype(bool)
