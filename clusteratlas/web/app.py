@@ -85,6 +85,7 @@ def create_app(atlas_path: str | Path, atlas: Any | None = None, db: Any = None)
     for name in PAGE_MODULES:
         importlib.import_module(name).register(app)
     records.install(app, atlas_path, db)
+    importlib.import_module("clusteratlas.web.stress_api").install(app)  # stress test
     error_pages.install(app)
     for name in ("vega.js", "atlas.js", "atlas.css", "favicon.svg"):  # built once, not on a request
         asset(name)
