@@ -196,9 +196,12 @@ def radar_svg(spec: dict[str, Any]) -> str:
     return vl_convert.vegalite_to_svg(json.dumps(spec))
 
 
-def report_html(data: dict[str, Any], *, pdf: bool = False, title: str | None = None) -> str:
-    """The standalone printable report (HTML5). For the PDF the stylesheet is given to
-    WeasyPrint instead of linked."""
+def report_html(
+    data: dict[str, Any], *, pdf: bool = False, standalone: bool = False, title: str | None = None
+) -> str:
+    """The printable report (HTML5). The web's print view links the stylesheets (the CSP
+    forbids inline styles); for the PDF the stylesheet is given to WeasyPrint; a
+    ``standalone`` file (CLI ``--out FILE.html``) carries it inline."""
     assessment = data.get("assessment") or {}
     heading = title or assessment.get("programme") or "Stress-test results"
     return render_text(
@@ -206,7 +209,10 @@ def report_html(data: dict[str, Any], *, pdf: bool = False, title: str | None = 
         {
             "data": data,
             "title": heading,
-            "pdf": pdf,
+            "pdf": pdf or standalone,
+            "inline_css": (STATIC_DIR / "stress.css").read_text(encoding="utf-8")
+            if standalone
+            else None,
             "svg": jinja2.utils.markupsafe.Markup(radar_svg(data["radar"])),
         },
     )
