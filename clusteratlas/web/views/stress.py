@@ -25,7 +25,7 @@ from starlette.responses import RedirectResponse, Response
 
 from clusteratlas.appdb import assessments as asm
 from clusteratlas.appdb.validation import FieldErrors
-from clusteratlas.errors import InputError
+from clusteratlas.errors import ConflictError, InputError
 from clusteratlas.policy import AnswerErrors, Questionnaire, check_answers, load_questionnaire
 from clusteratlas.web.render import json_response
 from clusteratlas.web.sessions import check_csrf
@@ -106,6 +106,13 @@ def _no_store(response: Response) -> Response:
     return response
 
 
+def conflict(request: Request, exc: ConflictError) -> Response:
+    """The 409 page of a write to a completed assessment."""
+    from clusteratlas.web.errors import error_response
+
+    return _no_store(error_response(request, 409, str(exc)))
+
+
 def register(app: FastAPI) -> None:
     def db():
         return app.state.db
@@ -163,13 +170,12 @@ def register(app: FastAPI) -> None:
 
     async def step_page(request: Request, token: str) -> Response:
         q = questionnaire(app)
+        step = parse_step(request.query_params.get("step"), len(q.themes))
         a = await run_in_threadpool(asm.resume, db(), token)
         if _wants_json(request):
             public = {k: v for k, v in a.items() if k != "series"}
-            return _no_store(
-                json_response({"assessment": public, "steps": _steps(q, a["answers"])})
-            )
-        step = parse_step(request.query_params.get("step"), len(q.themes))
+            body = {"assessment": public, "step": step, "steps": _steps(q, a["answers"])}
+            return _no_store(json_response(body))
         if a["status"] == "complete":
             return _no_store(RedirectResponse(f"/stress-test/a/{token}/results", status_code=303))
         return _step_page(request, q, a, token, step)
@@ -192,7 +198,10 @@ def register(app: FastAPI) -> None:
             asm.save_answers(db(), token, clean)
             asm.clear_answers(db(), token, unanswered)
 
-        await run_in_threadpool(save)
+        try:
+            await run_in_threadpool(save)
+        except ConflictError as exc:
+            return conflict(request, exc)
         target = {
             "next": min(step + 1, len(q.themes)),
             "back": max(step - 1, 1),
@@ -242,7 +251,10 @@ def register(app: FastAPI) -> None:
         check_csrf(request, form.get("csrf_token"))
         q = questionnaire(app)
         data = await run_in_threadpool(results_for_token, app.state.atlas, db(), q, token)
-        await run_in_threadpool(asm.complete, db(), token, data["result"])
+        try:
+            await run_in_threadpool(asm.complete, db(), token, data["result"])
+        except ConflictError as exc:
+            return conflict(request, exc)
         return _no_store(RedirectResponse(f"/stress-test/a/{token}/results", status_code=303))
 
     async def follow_up(request: Request, token: str) -> Response:
