@@ -40,6 +40,19 @@ def polar_point(score: float, k: int, n: int) -> tuple[float, float]:
     return score * math.cos(a), score * math.sin(a)
 
 
+def two_lines(text: str, width: int = 22) -> str:
+    """A label broken at the space nearest its middle when longer than ``width`` characters.
+
+    >>> two_lines("Structural change and emerging industries")
+    'Structural change and\\nemerging industries'
+    """
+    if len(text) <= width or " " not in text:
+        return text
+    spaces = [i for i, c in enumerate(text) if c == " "]
+    cut = min(spaces, key=lambda i: abs(i - len(text) / 2))
+    return text[:cut] + "\n" + text[cut + 1 :]
+
+
 def radar(themes: list[dict[str, str]], series: list[dict[str, Any]], title: str) -> dict[str, Any]:
     """A radar chart of theme scores.
 
@@ -59,7 +72,7 @@ def radar(themes: list[dict[str, str]], series: list[dict[str, Any]], title: str
         spokes.append({"x": 0.0, "y": 0.0, "x2": x, "y2": y})
         lx, ly = polar_point(118, k, n)
         align = "center" if abs(lx) < 10 else ("left" if lx > 0 else "right")
-        labels.append({"x": lx, "y": ly, "label": t["title"], "align": align})
+        labels.append({"x": lx, "y": ly, "label": two_lines(t["title"]), "align": align})
     points = []
     names = [s["name"] for s in series]
     for s in series:
@@ -130,7 +143,13 @@ def radar(themes: list[dict[str, str]], series: list[dict[str, Any]], title: str
             },
             {
                 "data": {"values": labels},
-                "mark": {"type": "text", "fontSize": 11, "color": "#1b1b1b", "limit": 170},
+                "mark": {
+                    "type": "text",
+                    "fontSize": 11,
+                    "color": "#1b1b1b",
+                    "lineBreak": "\n",
+                    "baseline": "middle",
+                },
                 "encoding": {
                     **xy,
                     "text": {"field": "label"},

@@ -60,6 +60,7 @@ def test_intro_and_questionnaire_twin(site):
     r = client.get("/stress-test")
     assert r.status_code == 200 and "Start the stress test" in r.text
     assert "at least five other programmes" in r.text
+    assert 'id="site-q" name="q" type="search" maxlength="100" value=""' in r.text
     twin = client.get("/stress-test.json").json()
     assert [t["id"] for t in twin["themes"]] == [t.id for t in Q.themes]
     assert twin["thresholds"] == {"amber": 40.0, "green": 70.0}

@@ -127,7 +127,7 @@ def register(app: FastAPI) -> None:
         ctx = context(
             request,
             q.title,
-            q=q,
+            quest=q,
             errors=errors or {},
             values=values or {},
             data=q.to_json(),
@@ -156,7 +156,7 @@ def register(app: FastAPI) -> None:
         ctx = context(
             request,
             f"{theme.title} — {q.title}",
-            q=q,
+            quest=q,
             theme=theme,
             step=step,
             steps=_steps(q, a["answers"]),
@@ -221,11 +221,11 @@ def register(app: FastAPI) -> None:
             if exc.parameter != "answers":
                 raise
             a = await run_in_threadpool(asm.resume, db(), token)
-            ctx = context(request, "No answers yet", a=a, token=token, q=q, data=None)
+            ctx = context(request, "No answers yet", a=a, token=token, quest=q, data=None)
             return _no_store(html(request, "stress_results.html", ctx, 200))
         if _wants_json(request):
             return _no_store(json_response(data))
-        ctx = context(request, f"Results — {q.title}", data=data, token=token, q=q)
+        ctx = context(request, f"Results — {q.title}", data=data, token=token, quest=q)
         return _no_store(html(request, "stress_results.html", ctx))
 
     async def printable(request: Request, token: str) -> Response:
