@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -49,12 +50,31 @@ def test_html_and_pdf_reports(run, tmp_path):
     pdf = tmp_path / "r.pdf"
     assert run("--answers", EXAMPLE, "--out", pdf)[0] == 0
     assert pdf.read_bytes()[:5] == b"%PDF-"
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True)
-    if info.returncode == 0:
-        pages = int(next(x for x in info.stdout.splitlines() if x.startswith("Pages:")).split()[1])
-        assert pages >= 2
-        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
-        assert "Monitoring and evaluation" in text and "page 1 of" in text
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("poppler-utils (pdftoppm) is not installed")
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    pages = int(next(x for x in info.stdout.splitlines() if x.startswith("Pages:")).split()[1])
+    assert pages >= 3
+    for n in range(1, pages + 1):
+        # the self-assessment line on every page (the page footer)
+        text = subprocess.run(
+            ["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        assert "not official statistics" in text and f"page {n} of {pages}" in text, n
+        # every page has content above the footer: dark pixels in its upper 85 %
+        subprocess.run(
+            ["pdftoppm", "-f", str(n), "-l", str(n), "-r", "30", "-gray", str(pdf),
+             str(tmp_path / f"p{n}")],
+            check=True,
+        )  # fmt: skip
+        image = next(tmp_path.glob(f"p{n}*.pgm")).read_bytes()
+        width, height = (int(v) for v in image.split(b"\n")[1].split())
+        pixels = image[-width * height :]
+        body = pixels[: int(height * 0.85) * width]
+        assert sum(1 for p in body if p < 128) > 200, f"page {n} looks empty"
+    allt = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "Monitoring and evaluation" in allt and "Radar of the theme scores" in allt
 
 
 def test_save_to_the_database(run, tmp_path):
