@@ -44,6 +44,43 @@ def _error(exc: Exception) -> JSONResponse:
 
 
 KNOWN = (InputError, NotFoundError, ConflictError)
+_ERROR = {
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "status": {"type": "integer"},
+                    "message": {"type": "string"},
+                    "parameter": {"type": ["string", "null"]},
+                    "errors": {"type": "array"},
+                },
+                "required": ["status", "message"],
+            }
+        }
+    }
+}
+ERRORS = {
+    404: {"description": "No assessment with this token", **_ERROR},
+    409: {"description": "The assessment is complete", **_ERROR},
+    422: {"description": "Bad answers, fields or body (every one listed)", **_ERROR},
+}
+_ANSWERS = {
+    "type": "object",
+    "description": "question id -> a value of its scale, or 'na'",
+    "additionalProperties": {"type": ["integer", "string", "null"]},
+}
+
+
+def _body(**properties: dict) -> dict:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"type": "object", "properties": properties}}
+            },
+        }
+    }
 
 
 def _answers_of(body: dict) -> dict:
@@ -63,7 +100,12 @@ def stress_router(app: FastAPI) -> APIRouter:
     async def get_questionnaire():
         return questionnaire(app).to_json()
 
-    @router.post("/score", summary="Score answers without saving them")
+    @router.post(
+        "/score",
+        summary="Score answers without saving them",
+        responses=ERRORS,
+        openapi_extra=_body(answers=_ANSWERS),
+    )
     async def score(request: Request):
         try:
             body = await _json_body(request)
@@ -71,7 +113,18 @@ def stress_router(app: FastAPI) -> APIRouter:
         except KNOWN as exc:
             return _error(exc)
 
-    @router.post("/assessments", status_code=201, summary="Start an assessment (a draft)")
+    @router.post(
+        "/assessments",
+        status_code=201,
+        summary="Start an assessment (a draft)",
+        responses=ERRORS,
+        openapi_extra=_body(
+            programme={"type": "string"},
+            region={"type": "string"},
+            title={"type": "string"},
+            answers=_ANSWERS,
+        ),
+    )
     async def create(request: Request):
         q = questionnaire(app)
         try:
@@ -89,7 +142,9 @@ def stress_router(app: FastAPI) -> APIRouter:
         a.pop("series", None)
         return {"assessment": a, "token": token, "resume_url": f"{base}/stress-test/a/{token}"}
 
-    @router.get("/assessments/{token}", summary="A saved assessment (draft or complete)")
+    @router.get(
+        "/assessments/{token}", summary="A saved assessment (draft or complete)", responses=ERRORS
+    )
     async def get(token: str):
         try:
             a = await run_in_threadpool(asm.resume, db(), token)
@@ -98,7 +153,12 @@ def stress_router(app: FastAPI) -> APIRouter:
         a.pop("series", None)
         return a
 
-    @router.put("/assessments/{token}/answers", summary="Save answers into a draft (merged)")
+    @router.put(
+        "/assessments/{token}/answers",
+        summary="Save answers into a draft (merged)",
+        responses=ERRORS,
+        openapi_extra=_body(answers=_ANSWERS),
+    )
     async def put_answers(token: str, request: Request):
         try:
             body = await _json_body(request)
@@ -109,7 +169,11 @@ def stress_router(app: FastAPI) -> APIRouter:
         a.pop("series", None)
         return a
 
-    @router.post("/assessments/{token}/complete", summary="Complete a draft (freezes it)")
+    @router.post(
+        "/assessments/{token}/complete",
+        summary="Complete a draft (freezes it)",
+        responses=ERRORS,
+    )
     async def complete(token: str):
         q = questionnaire(app)
         try:
@@ -120,7 +184,11 @@ def stress_router(app: FastAPI) -> APIRouter:
         a.pop("series", None)
         return a
 
-    @router.get("/assessments/{token}/results", summary="Scores, comparison, scoreboard")
+    @router.get(
+        "/assessments/{token}/results",
+        summary="Scores, comparison, scoreboard",
+        responses=ERRORS,
+    )
     async def results(token: str):
         try:
             return await run_in_threadpool(
