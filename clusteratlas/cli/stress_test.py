@@ -191,6 +191,26 @@ def register(app: typer.Typer) -> None:
         for t in data["result"]["themes"]:
             if t["light"] in ("red", "amber") and t["advice"]:
                 console.print(f"[bold]{t['title']}[/]: {t['advice'][0]}")
+        sb = data["scoreboard"]
+        if sb["available"]:
+            rank = (
+                f", rank {sb['overall_rank']:.0f} of {sb['n_regions']}"
+                if sb["overall_rank"]
+                else ""
+            )
+            console.print(
+                f"Scoreboard beside the answers ({sb['edition']} {sb['year']}): {sb['name']} "
+                f"({sb['region']}) {sb['overall']:.0f}{rank}; strengths: "
+                f"{'; '.join(sb['strengths']) or '–'}; bottlenecks: "
+                f"{'; '.join(sb['bottlenecks']) or '–'}."
+            )
+        elif meta["region"]:
+            console.print(sb["note"])
+        qinfo = data["questionnaire"]
+        console.print(
+            f"Questionnaire {qinfo['id']} {qinfo['version']} ({qinfo['source']}). "
+            "Self-assessment: the scores are the answers given, not official statistics."
+        )
         agg = data.get("aggregate")
         if agg is not None and not agg["shown"]:
             console.print(
