@@ -70,9 +70,15 @@ def radar(themes: list[dict[str, str]], series: list[dict[str, Any]], title: str
     for k, t in enumerate(themes):
         x, y = polar_point(100, k, n)
         spokes.append({"x": 0.0, "y": 0.0, "x2": x, "y2": y})
-        lx, ly = polar_point(118, k, n)
+        lx, _ = polar_point(108, k, n)
         align = "center" if abs(lx) < 10 else ("left" if lx > 0 else "right")
-        labels.append({"x": lx, "y": ly, "label": two_lines(t["title"]), "align": align})
+        lx, ly = polar_point(108 if align != "center" else 106, k, n)
+        baseline = "middle" if align != "center" else ("bottom" if ly > 0 else "top")
+        if align == "center" and ly > 0 and "\n" in two_lines(t["title"]):
+            ly += 9  # a two-line label above the top spoke: lift its first line clear
+        labels.append(
+            {"x": lx, "y": ly, "label": two_lines(t["title"]), "align": align, "baseline": baseline}
+        )
     points = []
     names = [s["name"] for s in series]
     for s in series:
@@ -141,21 +147,26 @@ def radar(themes: list[dict[str, str]], series: list[dict[str, Any]], title: str
                     "y2": {"field": "y2"},
                 },
             },
-            {
-                "data": {"values": labels},
-                "mark": {
-                    "type": "text",
-                    "fontSize": 11,
-                    "color": "#1b1b1b",
-                    "lineBreak": "\n",
-                    "baseline": "middle",
-                },
-                "encoding": {
-                    **xy,
-                    "text": {"field": "label"},
-                    "align": {"field": "align", "type": "nominal", "scale": None},
-                },
-            },
+            *[
+                {
+                    # Vega-Lite has no align channel: one text layer per alignment and baseline
+                    "data": {
+                        "values": [
+                            x for x in labels if (x["align"], x["baseline"]) == (align, baseline)
+                        ]
+                    },
+                    "mark": {
+                        "type": "text",
+                        "fontSize": 11,
+                        "color": "#1b1b1b",
+                        "lineBreak": "\n",
+                        "baseline": baseline,
+                        "align": align,
+                    },
+                    "encoding": {**xy, "text": {"field": "label"}},
+                }
+                for align, baseline in dict.fromkeys((x["align"], x["baseline"]) for x in labels)
+            ],
             {
                 "data": {"values": points},
                 "mark": {"type": "line", "strokeWidth": 2},
