@@ -273,6 +273,7 @@ SCHEMA_FILES: dict[str, str] = {
     "framework.schema.json": "clusteratlas.scoreboard.framework_parse:FrameworkFile",
     "edition.schema.json": "clusteratlas.scoreboard.edition_file:EditionFile",
     "recipes.schema.json": "clusteratlas.sources.recipes:RecipesFile",
+    "questionnaire.schema.json": "clusteratlas.policy.questionnaire:QuestionnaireFile",
 }
 
 

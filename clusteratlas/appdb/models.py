@@ -179,3 +179,55 @@ class Practice(Base):
     example: Mapped[bool] = mapped_column(Boolean, default=False)
     search_text: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+ASSESSMENT_STATUSES = ("draft", "complete")
+
+
+class Assessment(Base):
+    """One stress-test self-assessment of a cluster programme.
+
+    It is reached only with its resume token (the link given when it was started); only the
+    token's SHA-256 is stored. Follow-ups of one programme share a ``series`` (so a
+    programme's assessments can be compared over time without anyone else seeing them).
+    ``result`` holds the scores computed when it was completed (overall, light, themes).
+    """
+
+    __tablename__ = "assessments"
+    __table_args__ = (
+        Index("ix_assessments_series", "series", "completed_at"),
+        Index("ix_assessments_region", "region", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    series: Mapped[str] = mapped_column(String(32))
+    programme: Mapped[str] = mapped_column(String(300), index=True)
+    region: Mapped[str] = mapped_column(String(12), default="")
+    title: Mapped[str] = mapped_column(String(300), default="")
+    questionnaire: Mapped[str] = mapped_column(String(80))
+    questionnaire_version: Mapped[str] = mapped_column(String(40))
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    result: Mapped[dict | None] = mapped_column(JSON)
+    example: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+NARRATIVE_SECTIONS = ("findings", "recommendations", "action_plan")
+
+
+class Narrative(Base):
+    """A section of Markdown that analysts write for a report (one per key and section)."""
+
+    __tablename__ = "narratives"
+    __table_args__ = (Index("uq_narratives_key_section", "key", "section", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    section: Mapped[str] = mapped_column(String(40))
+    markdown: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str] = mapped_column(String(320), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -88,6 +88,7 @@ def create_app(atlas_path: str | Path, atlas: Any | None = None, db: Any = None)
         importlib.import_module(name).register(app)
     importlib.import_module("clusteratlas.web.linkages_api").install(app)
     records.install(app, atlas_path, db)
+    importlib.import_module("clusteratlas.web.stress_api").install(app)  # stress test
     error_pages.install(app)
     for name in ("vega.js", "atlas.js", "atlas.css", "favicon.svg"):  # built once, not on a request
         asset(name)

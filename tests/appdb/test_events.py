@@ -37,11 +37,11 @@ def test_migrated_schema_equals_the_models(db):
     # the full-text structures are the database's own (FTS5 tables, GIN indexes), not models
     diff = [d for d in diff if "_fts" not in str(d[1])]
     assert diff == []
-    assert db.revision() == "0002"
+    assert db.revision() == "0003"
     db.downgrade("base")
     assert db.revision() is None
     db.upgrade()
-    assert db.revision() == "0002"
+    assert db.revision() == "0003"
 
 
 def test_confirmed_until_full_then_waitlisted(db):
