@@ -290,7 +290,7 @@ def scoreboard_chart(dimensions: Sequence[Mapping[str, Any]], region_label: str)
 
 def locator_map(
     context: Sequence[Mapping[str, Any]],
-    code: str,
+    code: str | Sequence[str],
     *,
     projection: Mapping[str, Any],
     title: str,
@@ -298,8 +298,9 @@ def locator_map(
     height: int = 260,
 ) -> dict[str, Any]:
     """A map of ``context`` features (GeoJSON, wound for d3 with :func:`spherical_winding`)
-    with the feature whose id is ``code`` filled in the highlight colour."""
+    with the feature(s) whose id is ``code`` (or one of ``code``) in the highlight colour."""
     feats = [dict(f) for f in context]
+    codes = [code] if isinstance(code, str) else list(code)
     return {
         "$schema": SCHEMA,
         "title": title,
@@ -322,7 +323,7 @@ def locator_map(
                 }
             },
             {
-                "transform": [{"filter": {"field": "id", "equal": code}}],
+                "transform": [{"filter": {"field": "id", "oneOf": codes}}],
                 "mark": {
                     "type": "geoshape",
                     "fill": HIGHLIGHT,
