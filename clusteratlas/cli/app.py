@@ -64,6 +64,7 @@ COMMAND_MODULES = [
     "clusteratlas.cli.serve",  # serve --demo | --store PATH
     "clusteratlas.cli.events",  # events add|list|attendees|retention, users add
     "clusteratlas.cli.linkages",  # trends, related, complexity, emerging, partners, hotspots
+    "clusteratlas.cli.report",  # report region CODE | briefing DIR | joint CODES
 ]
 
 err_console = Console(stderr=True)
