@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from clusteratlas.atlas.linkages import LinkagesMixin
 from clusteratlas.errors import InputError, NotFoundError, StoreError
 
 MAX_COMPARE = 10
@@ -41,7 +42,7 @@ def _identity(path: Path) -> tuple[int, int, int]:
     return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
-class Atlas:
+class Atlas(LinkagesMixin):
     """Read-only view of an atlas store; every page and API route reads through it."""
 
     def __init__(self, path: str | Path) -> None:

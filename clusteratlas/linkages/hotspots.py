@@ -68,23 +68,32 @@ def read_geometries(path: str | Path, id_field: str = "NUTS_ID", level: int | No
     return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326").set_index("region")
 
 
-def contiguity_weights(geoms, *, islands: str = "nearest"):
+def contiguity_weights(geoms, *, islands: str = "nearest", snap: float = 0.0):
     """Queen contiguity weights, row-standardised, with islands handled.
 
     ``islands="nearest"`` (default) attaches each island to its nearest region by centroid
     distance; ``"drop"`` leaves them without neighbours (their local I is 0, never significant).
-    Returns ``(w, islands)``.
+    ``snap > 0`` (in the coordinates' units) makes regions neighbours when their polygons
+    come within ``2 * snap`` of each other (``libpysal.weights.fuzzy_contiguity`` with a
+    buffer of ``snap``): polygons simplified one by one (as the atlas stores them, Douglas–
+    Peucker with a tolerance t) no longer share their borders exactly, and ``snap = t``
+    closes the gaps that opens. Returns ``(w, islands)``.
     """
     import warnings
 
-    from libpysal.weights import KNN, Queen
+    from libpysal.weights import KNN, Queen, fuzzy_contiguity
     from libpysal.weights.util import attach_islands
 
     if islands not in ("nearest", "drop"):
         raise InputError(f"must be nearest or drop, got {islands!r}", parameter="--islands")
+    if not np.isfinite(snap) or snap < 0:
+        raise InputError(f"must be 0 or more, got {snap}", parameter="snap")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        w = Queen.from_dataframe(geoms, use_index=True)
+        if snap > 0:
+            w = fuzzy_contiguity(geoms, buffering=True, buffer=snap)
+        else:
+            w = Queen.from_dataframe(geoms, use_index=True)
         found = [str(i) for i in w.islands]
         if found and islands == "nearest":
             pts = geoms.geometry.representative_point()
@@ -127,11 +136,13 @@ def lisa_hotspots(
     alpha: float = 0.05,
     islands: str = "nearest",
     country: Callable[[str], str] | Mapping[str, str] | None = None,
+    snap: float = 0.0,
 ) -> HotSpots:
     """Local Moran hot spots of ``values`` (indexed by region) on the polygons ``geoms``.
 
     Regions with a value but no polygon, or a polygon but no value, are left out (only the
-    intersection is analysed). Returns :class:`HotSpots` with ``region, value, local_i,
+    intersection is analysed); ``snap`` is passed to :func:`contiguity_weights`. Returns
+    :class:`HotSpots` with ``region, value, local_i,
     p_sim, z_sim, quadrant, significant, label, zone`` per region.
     """
     import esda
@@ -145,7 +156,7 @@ def lisa_hotspots(
             f"only {len(common)} regions have both a value and a polygon", parameter="--geometry"
         )
     g = geoms.loc[common]
-    w, found = contiguity_weights(g, islands=islands)
+    w, found = contiguity_weights(g, islands=islands, snap=snap)
     y = values.loc[common].to_numpy(dtype=float)
     lisa = esda.Moran_Local(y, w, permutations=permutations, seed=seed)
     sig = lisa.p_sim <= alpha
