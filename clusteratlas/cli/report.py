@@ -53,7 +53,7 @@ def _render(out: Path, make: Callable[[], dict]) -> None:
             progress.update(task, description=what)
 
         path = write_report(context, out, step=step)
-    console.print(f"wrote {path} ({path.stat().st_size:,} bytes)", highlight=False)
+    console.print(f"wrote {path} ({path.stat().st_size:,} bytes)", highlight=False, soft_wrap=True)
 
 
 @report_app.command("region")

@@ -119,7 +119,14 @@ def scoreboard_section(atlas: Any, code: str) -> dict[str, Any] | None:
     }
 
 
-def linkage_section(atlas: Any, code: str, year: int | None, scheme: str | None) -> dict:
+def linkage_section(
+    atlas: Any,
+    code: str,
+    year: int | None,
+    scheme: str | None,
+    system: str | None = None,
+    start: int | None = None,
+) -> dict:
     """Growth opportunities and emerging specialisations from the linkages, when the atlas
     has them: ``{"available": bool, "opportunities", "emerging", "note"}``."""
     opp = getattr(atlas, "opportunities", None)
@@ -135,12 +142,12 @@ def linkage_section(atlas: Any, code: str, year: int | None, scheme: str | None)
     notes = []
     if opp is not None:
         try:
-            out["opportunities"] = list(opp(code, year=year, scheme=scheme, n=10))
+            out["opportunities"] = list(opp(code, year=year, scheme=scheme, system=system, n=10))
         except (NotFoundError, InputError) as exc:
             notes.append(f"opportunities: {exc}")
     if emg is not None:
         try:
-            out["emerging"] = list(emg(code, scheme=scheme))
+            out["emerging"] = list(emg(code, start=start, end=year, scheme=scheme, system=system))
         except (NotFoundError, InputError) as exc:
             notes.append(f"emerging specialisations: {exc}")
     out["note"] = "; ".join(notes) or None
@@ -204,7 +211,9 @@ def region_profile_context(
         "n_clusters": len(table["clusters"]),
         "trends": trends,
         "scoreboard": scoreboard,
-        "linkages": linkage_section(atlas, code, year, scheme),
+        "linkages": linkage_section(
+            atlas, code, year, scheme, sys_, portfolio[0]["start"] if portfolio else None
+        ),
         "map": maps.locator(atlas, region),
         "sources": sources,
     }
