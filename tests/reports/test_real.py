@@ -29,31 +29,32 @@ def _atlas(path):
     return Atlas.open(path)
 
 
-def test_eu_open_nuts2_region_profile(eu_atlas, tmp_path, artifacts):
+@pytest.mark.parametrize(("code", "name"), [("ES13", "Cantabria"), ("ITC1", "Piemonte")])
+def test_eu_open_nuts2_region_profile(eu_atlas, tmp_path, artifacts, code, name):
     atlas = _atlas(eu_atlas)
-    ctx = region_profile(atlas, "ES13")
-    pdf = write_report(ctx, tmp_path / "eu-open-ES13.pdf")
-    write_report(ctx, artifacts / "eu-open-ES13.html")
+    ctx = region_profile(atlas, code)
+    pdf = write_report(ctx, tmp_path / f"eu-open-{code}.pdf")
+    write_report(ctx, artifacts / f"eu-open-{code}.html")
     texts = pdfcheck.check_every_page(pdf, "© EuroGeographics for the administrative boundaries")
     for i in range(1, len(texts) + 1):
         assert "Source: Eurostat" in texts[i - 1]
         assert "NUTS 2013" in texts[i - 1] and "NACE Rev. 2" in texts[i - 1]
     whole = " ".join(texts)
-    assert "Cantabria (ES13)" in whole
-    figures = atlas.region_summary("ES13")["figures"]
+    assert f"{name} ({code})" in whole
+    figures = atlas.region_summary(code)["figures"]
     assert num(figures["employment"]) in whole
     # scoreboard: the stored peers and every stored strength and bottleneck
-    sb = atlas.scoreboard_region("ES13")
+    sb = atlas.scoreboard_region(code)
     assert [p["code"] for p in ctx["scoreboard"]["peers"]] == sb["peers"]
     assert len(ctx["scoreboard"]["bottlenecks"]) == len(sb["bottlenecks"]) > 0
     for p in sb["peers"]:
         assert f"({p})" in whole
     # opportunities from the linkages
-    opp = atlas.opportunities("ES13", year=ctx["year"])
+    opp = atlas.opportunities(code, year=ctx["year"])
     assert opp and opp[0]["name"].split()[0] in whole
     images = [pdfcheck.page_image(pdf, i, 50) for i in range(1, len(texts) + 1)]
     assert max(pdfcheck.colour_pixels(im, pdfcheck.MAGENTA, 30) for im in images) > 200
-    _keep(pdf, artifacts, "eu-open-ES13.pdf")
+    _keep(pdf, artifacts, f"eu-open-{code}.pdf")
 
 
 def test_us_cmp_state_profile(us_atlas, tmp_path, artifacts):
