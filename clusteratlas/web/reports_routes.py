@@ -53,12 +53,13 @@ def _send(context: dict[str, Any], fmt: str, name: str) -> Response:
 
     html = render_html(context)
     body = html.encode() if fmt == "html" else html_to_pdf(html)
-    disposition = "inline" if fmt == "html" else "attachment"
+    # Both are downloads: the HTML report inlines its stylesheet, which the site's CSP
+    # (style-src 'self') would block if it were shown as a page; saved, it opens as is.
     return Response(
         body,
         media_type=MEDIA[fmt],
         headers={
-            "Content-Disposition": f'{disposition}; filename="{name}.{fmt}"',
+            "Content-Disposition": f'attachment; filename="{name}.{fmt}"',
             "Cache-Control": "no-store",
         },
     )

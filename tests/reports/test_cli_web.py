@@ -109,8 +109,9 @@ def test_region_page_has_a_download_button_that_keeps_the_state(client):
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
     assert r.content[:5] == b"%PDF-"
     assert 'filename="region-profile-XD11.pdf"' in r.headers["content-disposition"]
-    html = client.get("/reports/regions/XD11.html?year=2023").text
-    assert "Key figures, 2023" in html
+    r = client.get("/reports/regions/XD11.html?year=2023")
+    assert "Key figures, 2023" in r.text
+    assert r.headers["content-disposition"].startswith("attachment;")  # saved, not shown
 
 
 def test_compare_page_downloads_the_joint_report(client):
