@@ -125,6 +125,22 @@ def read_weaknesses(path: Path) -> dict[str, list[dict]]:
     return out
 
 
+def db_weaknesses(url: str, entities: dict[str, list[str]]) -> dict[str, list[dict]]:
+    """The latest completed stress test of each entity from the application database."""
+    try:
+        from clusteratlas.appdb.assessments import theme_results_by_region
+    except ModuleNotFoundError:
+        raise InputError(
+            "this installation has no stress-test storage (clusteratlas.appdb.assessments)",
+            parameter="--db",
+        ) from None
+    from clusteratlas.appdb import open_database
+    from clusteratlas.reports.joint import pick_weaknesses
+
+    codes = list(dict.fromkeys([*entities, *(m for ms in entities.values() for m in ms)]))
+    return pick_weaknesses(entities, theme_results_by_region(open_database(url), codes))
+
+
 @report_app.command("joint")
 def joint_command(
     codes: str = typer.Argument(
@@ -140,6 +156,12 @@ def joint_command(
         help="JSON/YAML file: region -> stress-test theme results (theme, title, score, light).",
     ),
     title: str | None = typer.Option(None, "--title", help="Title of the report."),
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        help="Application database URL: take each region's latest completed stress test "
+        "from it (instead of --weaknesses).",
+    ),
 ) -> None:
     """Joint challenges: shared bottlenecks (scoreboard), shared stress-test weaknesses and
     shared strong clusters of several regions."""
@@ -147,7 +169,11 @@ def joint_command(
     from clusteratlas.scoreboard.reading import parse_entities
 
     entities = parse_entities(codes, parameter="CODES")
+    if weaknesses is not None and db is not None:
+        raise InputError("give --weaknesses or --db, not both", parameter="--db")
     weak = read_weaknesses(weaknesses) if weaknesses is not None else None
+    if db is not None:
+        weak = db_weaknesses(db, entities)
     if codes.strip().lower() == "eocic-pilot" and title is None:
         title = "Joint challenges of the ten EOCIC pilot regions"
     atlas = _atlas(store)

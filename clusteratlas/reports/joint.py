@@ -122,6 +122,27 @@ def weakness_matrix(weaknesses: Mapping[str, Sequence[Mapping[str, Any]]]) -> li
     return rows
 
 
+def pick_weaknesses(
+    entities: Mapping[str, Sequence[str]], found: Mapping[str, Sequence[Mapping[str, Any]]]
+) -> dict[str, list[dict]]:
+    """Stress-test results per report entry from results keyed by region code (as
+    ``clusteratlas.appdb.assessments.theme_results_by_region`` returns them): an entry takes
+    the assessment saved under its label, else under its first member that has one.
+
+    >>> pick_weaknesses({"Saxony": ["DED2", "DED4"], "ES13": ["ES13"]},
+    ...                 {"DED4": [{"theme": "t", "light": "red"}]})
+    {'Saxony': [{'theme': 't', 'light': 'red'}]}
+    """
+    upper = {str(k).upper(): v for k, v in found.items()}
+    out = {}
+    for label, members in entities.items():
+        for key in (label, *members):
+            if str(key).upper() in upper:
+                out[label] = [dict(t) for t in upper[str(key).upper()]]
+                break
+    return out
+
+
 class _Scores:
     """Scoreboard scores of regions read once each from the atlas."""
 

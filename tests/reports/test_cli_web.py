@@ -92,6 +92,38 @@ def test_joint_with_weaknesses_file(run_cli, demo_atlas, tmp_path):
     assert code == 2 and "bad.yaml" in err
 
 
+def test_joint_takes_stress_tests_from_the_application_database(
+    run_cli, demo_atlas, tmp_path, monkeypatch
+):
+    """The --db glue: regions' latest assessments through theme_results_by_region (the
+    stress-test storage's interface), stood in for here so the test runs without it."""
+    import types
+
+    import clusteratlas.appdb as appdb
+
+    asked = {}
+
+    def theme_results_by_region(db, regions):
+        asked["db"], asked["regions"] = db, regions
+        return {"XD12": [{"theme": "collab", "title": "Collaboration", "score": 10.0,
+                          "light": "red"}]}  # fmt: skip
+
+    fake = types.ModuleType("clusteratlas.appdb.assessments")
+    fake.theme_results_by_region = theme_results_by_region
+    monkeypatch.setitem(sys.modules, "clusteratlas.appdb.assessments", fake)
+    monkeypatch.setattr(appdb, "open_database", lambda url: f"db<{url}>")
+    out = tmp_path / "j.html"
+    code, _, err = run_cli("report", "joint", "North=XD11,XD12", "--store", demo_atlas,
+                           "--out", out, "--db", "sqlite:///x.db")  # fmt: skip
+    assert code == 0, err
+    assert asked == {"db": "db<sqlite:///x.db>", "regions": ["North", "XD12", "XD11"]}
+    html = out.read_text(encoding="utf-8")
+    assert "red 10.0" in html and "Collaboration" in html
+    code, _, err = run_cli("report", "joint", "XD11,XD12", "--store", demo_atlas, "--out", out,
+                           "--db", "sqlite:///x.db", "--weaknesses", "w.yaml")  # fmt: skip
+    assert code == 2 and "not both" in err
+
+
 @pytest.fixture(scope="module")
 def client(demo_atlas):
     from fastapi.testclient import TestClient
