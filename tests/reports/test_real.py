@@ -117,3 +117,17 @@ def test_joint_challenges_of_the_ten_eocic_pilot_regions(eu_atlas, tmp_path, art
     top = board["shared"][0]
     assert top["name"] in whole
     _keep(pdf, artifacts, "joint-eocic-pilot.pdf")
+
+
+def test_region_recoded_after_nuts_2013_has_no_map_and_says_so(eu_atlas, tmp_path):
+    """FR24 (Centre, NUTS 2013) became FRB0 in NUTS 2016: the atlas has its numbers but no
+    polygon (docs/atlas.md) and no scoreboard scores under that code; the profile says both."""
+    atlas = _atlas(eu_atlas)
+    region = atlas.region("FR24")
+    assert region["has_geometry"] is False
+    ctx = region_profile(atlas, "FR24")
+    assert ctx["map"] == {"svgs": [], "note": "The atlas has no polygon for FR24: no map."}
+    pdf = write_report(ctx, tmp_path / "fr24.pdf")
+    whole = " ".join(pdfcheck.check_every_page(pdf, "Source: Eurostat"))
+    assert "The atlas has no polygon for FR24: no map." in whole
+    assert "This atlas has no scoreboard scores for FR24." in whole
