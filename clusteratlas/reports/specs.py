@@ -341,8 +341,8 @@ def spherical_winding(feature: Mapping[str, Any]) -> dict[str, Any]:
 
     GeoJSON (RFC 7946) winds exteriors counter-clockwise, but d3-geo (Vega's projections)
     works on the sphere, where a ring encloses what lies on its right: a counter-clockwise
-    region would be drawn as the whole globe minus the region. (The web's maps do the same
-    in ``clusteratlas.web.maps``; reports cannot import the web layer.)
+    region would be drawn as the whole globe minus the region. (The web's maps import it
+    from here: ``clusteratlas.web.maps.spherical_winding`` is this function.)
     """
     from shapely.geometry import MultiPolygon, mapping, shape
     from shapely.geometry.polygon import orient
