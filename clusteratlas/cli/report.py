@@ -40,7 +40,8 @@ def _atlas(store: Path | None) -> Any:
         raise InputError(str(exc), parameter="--store") from None
 
 
-def _render(out: Path, make: Callable[[], dict]) -> None:
+def _render(out: Path, make: Callable[[], dict], atlas: Any, options: dict[str, Any]) -> None:
+    from clusteratlas.reports.record import report_record
     from clusteratlas.reports.render import output_format, write_report
 
     output_format(out)  # a wrong suffix fails before any work
@@ -52,7 +53,8 @@ def _render(out: Path, make: Callable[[], dict]) -> None:
         def step(what: str) -> None:
             progress.update(task, description=what)
 
-        path = write_report(context, out, step=step)
+        record = report_record(context, atlas.path, options)
+        path = write_report(context, out, step=step, provenance=record)
     console.print(f"wrote {path} ({path.stat().st_size:,} bytes)", highlight=False, soft_wrap=True)
 
 
@@ -75,6 +77,8 @@ def region_command(
         lambda: region_profile_context(
             atlas, code, year=year, start=start, scheme=scheme, system=system
         ),
+        atlas,
+        {"code": code, "year": year, "start": start, "scheme": scheme, "system": system},
     )
 
 
@@ -90,7 +94,7 @@ def briefing_command(
 
     read_briefing_folder(folder)  # check the words before opening the atlas
     atlas = _atlas(store)
-    _render(out, lambda: briefing_from_folder(atlas, folder))
+    _render(out, lambda: briefing_from_folder(atlas, folder), atlas, {"folder": str(folder)})
 
 
 def read_weaknesses(path: Path) -> dict[str, list[dict]]:
@@ -177,4 +181,14 @@ def joint_command(
     if codes.strip().lower() == "eocic-pilot" and title is None:
         title = "Joint challenges of the ten EOCIC pilot regions"
     atlas = _atlas(store)
-    _render(out, lambda: joint_context(atlas, entities, weaknesses=weak, year=year, title=title))
+    _render(
+        out,
+        lambda: joint_context(atlas, entities, weaknesses=weak, year=year, title=title),
+        atlas,
+        {
+            "entities": entities,
+            "year": year,
+            "weaknesses": str(weaknesses) if weaknesses else None,
+            "db": "given" if db else None,  # a URL may hold a password: never recorded
+        },
+    )

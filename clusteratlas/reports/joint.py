@@ -335,4 +335,5 @@ def joint_context(
         "stress_regions": list(weaknesses) if weaknesses else [],
         "map": _map(atlas, entities, board.get("system")),
         "sources": report_sources(info, provenance),
+        "provenance": provenance,
     }

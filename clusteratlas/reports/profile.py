@@ -216,4 +216,5 @@ def region_profile_context(
         ),
         "map": maps.locator(atlas, region),
         "sources": sources,
+        "provenance": provenance,
     }

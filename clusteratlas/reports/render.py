@@ -133,9 +133,12 @@ def write_report(
     *,
     fmt: str | None = None,
     step: Callable[[str], None] | None = None,
+    provenance: Mapping[str, Any] | None = None,
 ) -> Path:
     """Render ``context`` to ``out`` (PDF or HTML by suffix). The file is written under a
-    temporary name and renamed: on any error nothing is left at ``out``."""
+    temporary name and renamed: on any error nothing is left at ``out``. With
+    ``provenance`` (see :func:`clusteratlas.reports.record.report_record`) the record is
+    written beside it as ``out.provenance.json`` once the report is in place."""
     fmt = output_format(out, fmt)
     target = Path(out)
     if not target.parent.exists():
@@ -148,4 +151,9 @@ def write_report(
         else:
             (step or (lambda _: None))("printing to PDF")
             tmp.write_bytes(html_to_pdf(html))
+    if provenance is not None:
+        from clusteratlas.fileio import write_json_atomic
+        from clusteratlas.store.provenance import sidecar_path
+
+        write_json_atomic(dict(provenance), sidecar_path(target))
     return target

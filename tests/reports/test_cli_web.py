@@ -34,6 +34,18 @@ def test_report_region_writes_a_pdf(run_cli, demo_atlas, tmp_path):
     code, stdout, _ = run_cli("report", "region", "XD11", "--store", demo_atlas, "--out", out)
     assert code == 0 and f"wrote {out}" in stdout
     assert out.read_bytes()[:5] == b"%PDF-" and pdfcheck.pages(out) >= 2
+    import json
+
+    from clusteratlas.fileio import sha256_file
+    from clusteratlas.store.provenance import read_provenance
+
+    record = read_provenance(out)
+    assert record["command"] == "report region" and record["options"]["code"] == "XD11"
+    assert record["inputs"][0]["sha256"] == sha256_file(demo_atlas)
+    assert record["report"]["synthetic"] is True
+    assert record["attribution"][0].startswith("Synthetic data")
+    assert {r["kind"] for r in record["report"]["results"]} == {"clusters"}
+    assert json.loads(json.dumps(record)) == record
     html = tmp_path / "xd11.html"
     code, _, _ = run_cli("report", "region", "XD11", "--store", demo_atlas, "--out", html)
     assert code == 0 and "<svg" in html.read_text(encoding="utf-8")
