@@ -65,6 +65,7 @@ COMMAND_MODULES = [
     "clusteratlas.cli.events",  # events add|list|attendees|retention, users add
     "clusteratlas.cli.linkages",  # trends, related, complexity, emerging, partners, hotspots
     "clusteratlas.cli.stress_test",  # stress-test --answers FILE
+    "clusteratlas.cli.report",  # report region CODE | briefing DIR | joint CODES
 ]
 
 err_console = Console(stderr=True)

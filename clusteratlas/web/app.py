@@ -84,6 +84,7 @@ def create_app(atlas_path: str | Path, atlas: Any | None = None, db: Any = None)
         if exc.name != "clusteratlas.web.api":
             raise
     app.include_router(static_router)
+    importlib.import_module("clusteratlas.web.reports_routes").register(app)  # PDF downloads
     for name in PAGE_MODULES:
         importlib.import_module(name).register(app)
     importlib.import_module("clusteratlas.web.linkages_api").install(app)

@@ -12,17 +12,12 @@ from typing import Any
 
 import pandas as pd
 
+from clusteratlas.reports.specs import QUADRANT_COLOURS  # the print charts use the same
 from clusteratlas.web.panels import frame_records
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 INK = "#1b1b1b"
 ACCENT = "#225ea8"
-QUADRANT_COLOURS = {
-    "rising": "#1a9850",
-    "mature": "#2c7fb8",
-    "emerging": "#d95f02",
-    "declining": "#6a3d9a",
-}
 FONT = {"font": "DejaVu Sans, Verdana, sans-serif"}
 #: ``aria: false``: marks, axes and legends are not announced one by one (screen readers get
 #: the chart's description on the container and the data table twin instead).

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clusteratlas.reports.specs import spherical_winding  # one definition, shared with reports
 from clusteratlas.web.panels import frame_records
 
 NO_DATA = "No data"
@@ -219,28 +220,6 @@ def topology(
     with _lock:
         _topologies[key] = item
     return item
-
-
-def spherical_winding(feature: dict[str, Any]) -> dict[str, Any]:
-    """The feature with exterior rings clockwise and holes counter-clockwise.
-
-    GeoJSON (RFC 7946) winds exteriors counter-clockwise, but d3-geo (Vega's projections)
-    works on the sphere, where a ring encloses what lies on its right: a counter-clockwise
-    region would be drawn as the whole globe minus the region.
-    """
-    from shapely.geometry import mapping, shape
-    from shapely.geometry.polygon import orient
-
-    geom = shape(feature["geometry"])
-    if geom.geom_type == "Polygon":
-        fixed = orient(geom, sign=-1.0)
-    elif geom.geom_type == "MultiPolygon":
-        from shapely.geometry import MultiPolygon
-
-        fixed = MultiPolygon([orient(p, sign=-1.0) for p in geom.geoms])
-    else:
-        return feature
-    return {**feature, "geometry": mapping(fixed)}
 
 
 def _decode_arcs(topo: dict[str, Any]) -> list[list[tuple[float, float]]]:
