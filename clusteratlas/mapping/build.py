@@ -206,8 +206,7 @@ def build_cluster_table(
         Applied to the intermediate tables that later steps read several times (the sums of
         step 1 with and without the cluster types, the indicators of step 4). ``None`` leaves
         them as CTEs, which DuckDB computes once; an engine that inlines CTEs (Spark
-        recomputes each reference)
-        gets a function that materialises them once
+        recomputes each reference) gets a function that materialises them once
         (:func:`clusteratlas.engine.reuse_for`).
 
     Returns
