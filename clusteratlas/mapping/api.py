@@ -23,7 +23,7 @@ from typing import Any, Literal, TypedDict, Unpack
 import ibis
 import pandas as pd
 
-from clusteratlas.engine import as_backend, engine_of, with_memory_fallback
+from clusteratlas.engine import as_backend, engine_of, reuse_for, with_memory_fallback
 from clusteratlas.errors import InputError
 from clusteratlas.fileio import sha256_file
 from clusteratlas.mapping.benchmark import read_benchmark_file, total_universe
@@ -151,6 +151,7 @@ def _expression(
     bench_file: str | None,
     options: dict[str, Any],
     thresholds: Thresholds,
+    backend: Any = None,
 ) -> ibis.Table:
     try:
         return build_cluster_table(
@@ -162,6 +163,7 @@ def _expression(
             thresholds=thresholds,
             level=options["level"],
             total_industry=options["total_industry"],
+            reuse=reuse_for(backend) if backend is not None else None,
         ).order_by("year", "region", "cluster")
     except InputError as exc:  # name the benchmark file, not the parameter, when there is one
         if exc.parameter == "benchmark" and bench_file and exc.file is None:
@@ -187,7 +189,7 @@ def _run(
     status: Status,
 ) -> pd.DataFrame:
     status("building the cluster table")
-    expr = _expression(panel, defs, bench, bench_file, options, thresholds)
+    expr = _expression(panel, defs, bench, bench_file, options, thresholds, backend)
     status("computing indicators")
     arrow = with_memory_fallback(backend, lambda: backend.to_pyarrow(expr))
     # free each Arrow column as it is converted: the table and the frame never both peak

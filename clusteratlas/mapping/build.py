@@ -19,7 +19,7 @@ Pipeline (each step a CTE the engine can reuse):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import ibis
 
@@ -167,6 +167,7 @@ def build_cluster_table(
     thresholds: Thresholds | None = None,
     level: str | None = None,
     total_industry: str | None = None,
+    reuse: Callable[[ibis.Table], ibis.Table] | None = None,
 ) -> ibis.Table:
     """The cluster table of a panel, as a lazy Ibis expression.
 
@@ -201,6 +202,12 @@ def build_cluster_table(
         An industry code whose rows carry the region's all-industry total (e.g. Eurostat's
         ``TOTAL``); those rows then give the ``total`` base instead of the sum over the panel's
         industries, and are not aggregated into clusters.
+    reuse:
+        Applied to the intermediate tables that later steps read several times (the sums of
+        step 1 with and without the cluster types, the indicators of step 4). ``None`` leaves
+        them as CTEs, which DuckDB computes once; an engine that inlines CTEs (Spark
+        recomputes each reference) gets a function that materialises them once
+        (:func:`clusteratlas.engine.reuse_for`).
 
     Returns
     -------
@@ -209,6 +216,7 @@ def build_cluster_table(
         present in the panel.
     """
     thresholds = thresholds or Thresholds()
+    reuse = reuse or (lambda table: table)
     years = _check_options(lq_base, year)
     level_mode = resolve_level(level, "level" in panel.columns)
     p, wage_den = _prepare_panel(panel, level_mode)
@@ -218,11 +226,13 @@ def build_cluster_table(
 
     # 1. industries -> clusters
     group_keys = ["region", "year"] + (["level"] if level_mode == "column" else [])
-    parts = aggregate_to_clusters(
-        p, defs, group_keys, wage_employment=wage_den, total_industry=total_industry
+    parts = reuse(
+        aggregate_to_clusters(
+            p, defs, group_keys, wage_employment=wage_den, total_industry=total_industry
+        )
     )
     cl = parts.filter(parts.cluster.notnull())
-    cl = _with_group(cl.join(meta.select("cluster", "cluster_type"), "cluster"), level_mode)
+    cl = reuse(_with_group(cl.join(meta.select("cluster", "cluster_type"), "cluster"), level_mode))
 
     # 2. region universes
     totals = parts.group_by(group_keys).agg(region_total=parts.total_part.sum())
@@ -309,6 +319,8 @@ def build_cluster_table(
         region_share=region_share(t.employment, _nz(t.region_employment)),
         benchmark_share=benchmark_share(t.employment, _nz(t.bench_employment)),
     )
+
+    t = reuse(t)
 
     # 5. percentile cut-offs and flags
     th = thresholds

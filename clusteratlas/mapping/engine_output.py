@@ -62,7 +62,7 @@ def map_panel_to_parquet(
         backend=backend,
         status=status,
     )
-    expr = _expression(table, defs, bench, bench_file, options, thresholds)
+    expr = _expression(table, defs, bench, bench_file, options, thresholds, backend)
     status(f"computing indicators into {out}")
     out_path = Path(out)
     staged = out_path.with_name(f".{out_path.name}.staged")

@@ -72,7 +72,8 @@ def _panel(folder) -> tuple[str, str, int]:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="measured: at a 64 MB (and 128 MB) budget DuckDB runs out of memory in the panel "
+    reason="measured: the duplicate check now spills (GROUP BY ... LIMIT 1) but at 64 MB the "
+    "mapping query itself runs out (materialised CTEs); earlier: DuckDB ran out in the panel "
     "checks (the distinct region × industry × year count of open_panel_file), "
     "with_memory_fallback lifts the budget and the process peaks at ~1.2 GB; fix: spillable "
     "duplicate check",
