@@ -14,12 +14,15 @@ Results are written atomically (CSV or Parquet by extension; JSON for ``partners
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from clusteratlas.cli.common import console, store_path
+from clusteratlas.cli.option_groups import option_group
 from clusteratlas.errors import InputError
 
 
@@ -143,19 +146,31 @@ TOTAL = typer.Option(
 )
 
 
+@dataclass(frozen=True)
+class PanelInput:
+    """Where the panel comes from: a file (with cluster definitions or a scheme) or a store."""
+
+    panel: Path | None = PANEL
+    clusters: Path | None = CLUSTERS
+    scheme: str | None = SCHEME
+    store: Path | None = STORE
+    industries: bool = INDUSTRIES
+    dataset: str | None = DATASET
+    where: list[str] | None = WHERE
+    measure: list[str] | None = MEASURE
+    total_industry: str | None = TOTAL
+
+    def load(self) -> tuple[Any, str, dict[str, Any]]:
+        """The unit panel, its unit column and the provenance inputs (see :func:`_load`)."""
+        return _load(self.panel, self.clusters, self.scheme, self.store, self.industries,
+                     self.dataset, self.where, self.measure, self.total_industry)  # fmt: skip
+
+
 def register(app: typer.Typer) -> None:
     @app.command("complexity")
+    @option_group("src", PanelInput)
     def complexity_command(
         out: Path = typer.Option(..., "--out", help="Result: .csv or .parquet."),
-        panel: Path | None = PANEL,
-        clusters: Path | None = CLUSTERS,
-        scheme: str | None = SCHEME,
-        store: Path | None = STORE,
-        industries: bool = INDUSTRIES,
-        dataset: str | None = DATASET,
-        where: list[str] | None = WHERE,
-        measure: list[str] | None = MEASURE,
-        total_industry: str | None = TOTAL,
         year: list[int] | None = typer.Option(None, "--year", help="Only this year (repeatable)."),
         rca_threshold: float = typer.Option(1.0, "--rca-threshold", help="M = RCA >= this."),
         diagonal: str = typer.Option("one", "--diagonal", help="Proximity diagonal: one|zero."),
@@ -167,6 +182,8 @@ def register(app: typer.Typer) -> None:
         region: list[str] | None = typer.Option(
             None, "--region", help="Opportunities of these regions only (repeatable)."
         ),
+        *,
+        src: PanelInput,
     ) -> None:
         """RCA, presence, relatedness density, ECI/PCI, COI/COG per region × industry."""
         from clusteratlas.linkages.api import complexity_table, opportunities_table
@@ -180,9 +197,7 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"must be one or zero, got {diagonal!r}", parameter="--diagonal")
         opts = ComplexityOptions(rca_threshold, diagonal, ddof, density_scale)
         with console.status("reading the panel"):
-            frame, unit, source = _load(
-                panel, clusters, scheme, store, industries, dataset, where, measure, total_industry
-            )
+            frame, unit, source = src.load()
         with console.status("computing complexity"):
             table = complexity_table(frame, unit, year=year or None, options=opts)
         options = {"unit": unit, "year": year, **vars(opts)}
@@ -193,18 +208,10 @@ def register(app: typer.Typer) -> None:
             _write(opp, opportunities_out, _record("complexity --opportunities", source, options))
 
     @app.command("related")
+    @option_group("src", PanelInput)
     def related_command(
         out: Path = typer.Option(..., "--out", help="Pairs: .csv or .parquet."),
         method: str = typer.Option("colocation", "--method", help="colocation | proximity."),
-        panel: Path | None = PANEL,
-        clusters: Path | None = CLUSTERS,
-        scheme: str | None = SCHEME,
-        store: Path | None = STORE,
-        industries: bool = INDUSTRIES,
-        dataset: str | None = DATASET,
-        where: list[str] | None = WHERE,
-        measure: list[str] | None = MEASURE,
-        total_industry: str | None = TOTAL,
         year: int | None = typer.Option(None, "--year", help="Year (default: the last)."),
         transform: str = typer.Option(
             "log", "--transform", help="Co-location: log|level|share|lq|log_nonzero."
@@ -221,6 +228,8 @@ def register(app: typer.Typer) -> None:
         weight: list[str] | None = typer.Option(
             None, "--weight", help="Weight of a matrix, NAME=W (default 1 each)."
         ),
+        *,
+        src: PanelInput,
     ) -> None:
         """Relatedness between industries or clusters, and the related-clusters network."""
         from clusteratlas.linkages.api import definitions_frame, related_pairs
@@ -230,27 +239,17 @@ def register(app: typer.Typer) -> None:
         if aggregate not in ("sum", "bcr"):
             raise InputError(f"must be sum or bcr, got {aggregate!r}", parameter="--aggregate")
         defs = None
+        src_in = src
         if aggregate == "bcr":
-            if clusters is None and scheme is None:
+            if src.clusters is None and src.scheme is None:
                 raise InputError(
                     "--aggregate bcr needs --clusters or --scheme", parameter="--aggregate"
                 )
-            defs = definitions_frame(clusters if clusters is not None else scheme)
-            clusters_in, scheme_in, industries = None, None if store is None else scheme, True
-        else:
-            clusters_in, scheme_in = clusters, scheme
+            defs = definitions_frame(src.clusters if src.clusters is not None else src.scheme)
+            scheme_in = None if src.store is None else src.scheme
+            src_in = dataclasses.replace(src, clusters=None, scheme=scheme_in, industries=True)
         with console.status("reading the panel"):
-            frame, unit, source = _load(
-                panel,
-                clusters_in,
-                scheme_in,
-                store,
-                industries,
-                dataset,
-                where,
-                measure,
-                total_industry,
-            )
+            frame, unit, source = src_in.load()
         with console.status(f"computing {method} relatedness"):
             pairs = related_pairs(
                 frame,
@@ -282,18 +281,10 @@ def register(app: typer.Typer) -> None:
         )
 
     @app.command("trends")
+    @option_group("src", PanelInput)
     def trends_command(
         years: str = typer.Option(..., "--years", help="START:END, e.g. 2010:2015."),
         out: Path = typer.Option(..., "--out", help="Shift-share table: .csv or .parquet."),
-        panel: Path | None = PANEL,
-        clusters: Path | None = CLUSTERS,
-        scheme: str | None = SCHEME,
-        store: Path | None = STORE,
-        industries: bool = INDUSTRIES,
-        dataset: str | None = DATASET,
-        where: list[str] | None = WHERE,
-        measure: list[str] | None = MEASURE,
-        total_industry: str | None = TOTAL,
         portfolio_out: Path | None = typer.Option(
             None, "--portfolio-out", help="Also write the portfolio table."
         ),
@@ -301,6 +292,8 @@ def register(app: typer.Typer) -> None:
             None, "--dynamic-out", help="Also write dynamic shift-share."
         ),
         portfolio_measure: str = typer.Option("lq", "--portfolio-measure", help="lq | share."),
+        *,
+        src: PanelInput,
     ) -> None:
         """Job creation vs the benchmark, shift-share (classic, Esteban-Marquillas, dynamic)
         and the cluster portfolio with its quadrants."""
@@ -316,9 +309,7 @@ def register(app: typer.Typer) -> None:
             if path is not None:
                 output_format(path, name)
         with console.status("reading the panel"):
-            frame, unit, source = _load(
-                panel, clusters, scheme, store, industries, dataset, where, measure, total_industry
-            )
+            frame, unit, source = src.load()
         with console.status("shift-share and portfolio"):
             tables = trends_tables(frame, unit, start, end, measure=portfolio_measure)
         options = {"unit": unit, "years": [start, end], "portfolio_measure": portfolio_measure}
@@ -382,23 +373,17 @@ def register(app: typer.Typer) -> None:
         _write(got, out, _record("emerging", source, options))
 
     @app.command("partners")
+    @option_group("src", PanelInput)
     def partners_command(
         region: list[str] = typer.Option(..., "--region", help="Region; repeat for a partnership."),
         out: Path = typer.Option(..., "--out", help=".csv, .parquet or .json."),
-        panel: Path | None = PANEL,
-        clusters: Path | None = CLUSTERS,
-        scheme: str | None = SCHEME,
-        store: Path | None = STORE,
-        industries: bool = INDUSTRIES,
-        dataset: str | None = DATASET,
-        where: list[str] | None = WHERE,
-        measure: list[str] | None = MEASURE,
-        total_industry: str | None = TOTAL,
         cluster: str | None = typer.Option(
             None, "--cluster", help="Only partners specialised in it."
         ),
         year: int | None = typer.Option(None, "--year", help="Year (default: the last)."),
         top: int = typer.Option(10, "--top", help="Partners of each kind."),
+        *,
+        src: PanelInput,
     ) -> None:
         """Similar and complementary regions in other countries, with reasons."""
         import pandas as pd
@@ -412,9 +397,7 @@ def register(app: typer.Typer) -> None:
 
             output_format(out)
         with console.status("reading the panel"):
-            frame, unit, source = _load(
-                panel, clusters, scheme, store, industries, dataset, where, measure, total_industry
-            )
+            frame, unit, source = src.load()
         y = year if year is not None else int(frame["year"].max())
         ym = next(year_matrices(frame, unit=unit, years=[y]))
         finder = PartnerFinder(ym.values, ym.regions, ym.units)
@@ -443,19 +426,11 @@ def register(app: typer.Typer) -> None:
             _write(table, out, record)
 
     @app.command("hotspots")
+    @option_group("src", PanelInput)
     def hotspots_command(
         cluster: str = typer.Option(..., "--cluster", help="Cluster or industry to map."),
         geometry: Path = typer.Option(..., "--geometry", help="GeoJSON (.gz) of the regions."),
         out: Path = typer.Option(..., "--out", help=".csv, .parquet or .json."),
-        panel: Path | None = PANEL,
-        clusters: Path | None = CLUSTERS,
-        scheme: str | None = SCHEME,
-        store: Path | None = STORE,
-        industries: bool = INDUSTRIES,
-        dataset: str | None = DATASET,
-        where: list[str] | None = WHERE,
-        measure: list[str] | None = MEASURE,
-        total_industry: str | None = TOTAL,
         year: int | None = typer.Option(None, "--year", help="Year (default: the last)."),
         level: int | None = typer.Option(None, "--level", help="Keep features of this LEVL_CODE."),
         id_field: str = typer.Option("NUTS_ID", "--id-field", help="Region id property."),
@@ -464,6 +439,8 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(12345, "--seed"),
         alpha: float = typer.Option(0.05, "--alpha"),
         islands: str = typer.Option("nearest", "--islands", help="nearest | drop."),
+        *,
+        src: PanelInput,
     ) -> None:
         """Cross-border hot spots of a cluster by local Moran's I (LISA)."""
         import pandas as pd
@@ -475,9 +452,7 @@ def register(app: typer.Typer) -> None:
         if value not in ("lq", "employment"):
             raise InputError(f"must be lq or employment, got {value!r}", parameter="--value")
         with console.status("reading the panel"):
-            frame, unit, source = _load(
-                panel, clusters, scheme, store, industries, dataset, where, measure, total_industry
-            )
+            frame, unit, source = src.load()
         y = year if year is not None else int(frame["year"].max())
         ym = next(year_matrices(frame, unit=unit, years=[y]))
         where_unit = [i for i, u in enumerate(ym.units) if u == cluster]
