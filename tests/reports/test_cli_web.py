@@ -180,3 +180,37 @@ def test_compare_page_downloads_the_joint_report(client):
 )
 def test_bad_requests(client, url, status):
     assert client.get(url).status_code == status
+
+
+def test_joint_reads_saved_stress_tests_from_a_real_application_database(
+    run_cli, demo_atlas, tmp_path
+):
+    """End to end with the real storage: a completed stress test of XD12 saved in the
+    application database shows up as that region's weak themes in the joint report."""
+    from clusteratlas.appdb import assessments as asm
+    from clusteratlas.appdb import open_database
+    from clusteratlas.policy import load_questionnaire, score_answers
+
+    q = load_questionnaire()
+    # every answer at the bottom of its scale: every theme is red
+    answers = {question.id: 0 for theme in q.themes for question in theme.questions}
+    result = score_answers(q, answers)
+    assert result.light == "red"
+    url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    db = open_database(url)
+    _, token = asm.start(db, programme="Example programme (test)", region="XD12",
+                         questionnaire=q.id, version=q.version, answers=answers)  # fmt: skip
+    asm.complete(db, token, result.to_json())
+    db.dispose()
+
+    out = tmp_path / "joint.html"
+    code, _, err = run_cli("report", "joint", "XD11,XD12", "--store", demo_atlas,
+                           "--out", out, "--db", url)  # fmt: skip
+    assert code == 0, err
+    html = out.read_text(encoding="utf-8")
+    first = result.themes[0]
+    assert first["title"] in html and first["light"] == "red"
+    # and without the database the report has no stress-test theme
+    code, _, err = run_cli("report", "joint", "XD11,XD12", "--store", demo_atlas, "--out", out)
+    assert code == 0, err
+    assert first["title"] not in out.read_text(encoding="utf-8")
