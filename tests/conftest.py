@@ -8,6 +8,8 @@ fails instead when ``CLUSTERATLAS_REQUIRE_SHARED=1`` (as ``.ci/run`` sets).
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -102,3 +104,25 @@ def spark_backend():
         pytest.skip(str(error))
     yield connect("pyspark", session=session)
     session.stop()
+
+
+@pytest.fixture()
+def run_cli(capsys) -> Callable[..., tuple[int, str, str]]:
+    """Run ``clusteratlas ARGS...`` in-process through the real entry point; return
+    (exit code, stdout, stderr)."""
+    from clusteratlas.cli.app import main
+
+    def run(*args: object) -> tuple[int, str, str]:
+        old = sys.argv
+        sys.argv = ["clusteratlas", *map(str, args)]
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        finally:
+            sys.argv = old
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -100,24 +98,3 @@ def make_tiny_atlas(path: Path) -> Path:
 @pytest.fixture(scope="session")
 def tiny_atlas(tmp_path_factory) -> Path:
     return make_tiny_atlas(tmp_path_factory.mktemp("tiny") / "tiny.duckdb")
-
-
-@pytest.fixture()
-def run_cli(capsys) -> Callable[..., tuple[int, str, str]]:
-    """Run ``clusteratlas ARGS...`` in-process; return (exit code, stdout, stderr)."""
-    from clusteratlas.cli.app import main
-
-    def run(*args: object) -> tuple[int, str, str]:
-        old = sys.argv
-        sys.argv = ["clusteratlas", *map(str, args)]
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        finally:
-            sys.argv = old
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run

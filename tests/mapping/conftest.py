@@ -8,9 +8,6 @@ parametrised): ``expr.to_pandas()`` runs on Ibis's default backend and ``connect
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
-
 import ibis
 import pytest
 
@@ -39,24 +36,3 @@ def engine(request, monkeypatch) -> str:
     monkeypatch.setenv("CLUSTERATLAS_ENGINE", "spark")
     monkeypatch.setattr(ibis.options, "default_backend", backend)
     return "spark"
-
-
-@pytest.fixture()
-def run_cli(capsys) -> Callable[..., tuple[int, str, str]]:
-    """Run ``clusteratlas ARGS...`` in-process; return (exit code, stdout, stderr)."""
-    from clusteratlas.cli.app import main
-
-    def run(*args: object) -> tuple[int, str, str]:
-        old = sys.argv
-        sys.argv = ["clusteratlas", *map(str, args)]
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        finally:
-            sys.argv = old
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run

@@ -9,26 +9,6 @@ import pytest
 from tests.reports import pdfcheck
 
 
-@pytest.fixture()
-def run_cli(capsys):
-    from clusteratlas.cli.app import main
-
-    def run(*args):
-        old = sys.argv
-        sys.argv = ["clusteratlas", *map(str, args)]
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        finally:
-            sys.argv = old
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return run
-
-
 def test_report_region_writes_a_pdf(run_cli, demo_atlas, tmp_path):
     out = tmp_path / "xd11.pdf"
     code, stdout, _ = run_cli("report", "region", "XD11", "--store", demo_atlas, "--out", out)
