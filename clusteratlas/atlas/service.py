@@ -24,25 +24,14 @@ import numpy as np
 
 from clusteratlas.atlas.linkages import LinkagesMixin
 from clusteratlas.errors import InputError, NotFoundError, StoreError
+from clusteratlas.store.atlas import SHOWN_MEASURES
 
 MAX_COMPARE = 10
 MAX_PER_PAGE = 500
 MEASURES = ("lq", "benchmark_share", "region_share", "employment")
 GEOMETRY_FORMATS = ("geojson", "topojson")
-CELL_COLUMNS = (  # the columns of a region's cluster table (``region_clusters``)
-    "cluster",
-    "cluster_name",
-    "cluster_type",
-    "employment",
-    "establishments",
-    "wage",
-    "lq",
-    "region_share",
-    "benchmark_share",
-    "stars",
-    "strong",
-    "strong10",
-)
+#: the columns of a region's cluster table (``region_clusters``)
+CELL_COLUMNS = ("cluster", "cluster_name", "cluster_type", *SHOWN_MEASURES)
 QUADRANTS = {
     (True, True): "rising",  # specialised and gaining
     (True, False): "mature",  # specialised but losing ground
@@ -611,17 +600,7 @@ class Atlas(LinkagesMixin):
         reader = self._reader()
         rows = reader.cells(scheme, year=year, region_system=system, cluster=code, level=level)
         regions = self._region_map(system)
-        keep = (
-            "employment",
-            "establishments",
-            "wage",
-            "lq",
-            "region_share",
-            "benchmark_share",
-            "stars",
-            "strong",
-            "strong10",
-        )
+        keep = SHOWN_MEASURES
         out = []
         for r in rows:
             reg = regions.get(r["region"], {})

@@ -42,26 +42,10 @@ from clusteratlas.mapping.strength import (
     star_specialisation,
 )
 from clusteratlas.mapping.wages import wage
+from clusteratlas.store.atlas import CELL_MEASURES
 
 #: The leading columns of a cluster table, in this order.
-CLUSTER_COLUMNS = [
-    "region",
-    "cluster",
-    "year",
-    "employment",
-    "establishments",
-    "payroll",
-    "wage",
-    "lq",
-    "region_share",
-    "benchmark_share",
-    "stars",
-    "star_size",
-    "star_specialisation",
-    "star_productivity",
-    "strong",
-    "strong10",
-]
+CLUSTER_COLUMNS = ["region", "cluster", "year", *CELL_MEASURES]
 #: Columns that follow them.
 EXTRA_COLUMNS = [
     "cluster_name",

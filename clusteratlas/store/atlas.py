@@ -21,14 +21,9 @@ import pandas as pd
 from clusteratlas.errors import StoreError
 from clusteratlas.store.schema import ATLAS_TABLES
 
-#: Column order of each result table (from its DDL, without the key prefix it is saved under).
-CLUSTER_TABLE_COLUMNS = [
-    "year",
-    "region",
-    "cluster",
-    "cluster_name",
-    "cluster_type",
-    "level",
+#: The measures and flags of a region × cluster cell, in the order every cluster table has
+#: them (the mapping's output, the atlas's stored table, the web's tables).
+CELL_MEASURES = (
     "employment",
     "establishments",
     "payroll",
@@ -42,6 +37,19 @@ CLUSTER_TABLE_COLUMNS = [
     "star_productivity",
     "strong",
     "strong10",
+)
+#: What pages and the API show of a cell (no payroll, no per-criterion star flags).
+SHOWN_MEASURES = tuple(c for c in CELL_MEASURES if c != "payroll" and not c.startswith("star_"))
+
+#: Column order of each result table (from its DDL, without the key prefix it is saved under).
+CLUSTER_TABLE_COLUMNS = [
+    "year",
+    "region",
+    "cluster",
+    "cluster_name",
+    "cluster_type",
+    "level",
+    *CELL_MEASURES,
     "region_employment",
     "benchmark_employment",
     "flags",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 from fastapi import FastAPI
 
+from clusteratlas.store.atlas import SHOWN_MEASURES
 from clusteratlas.web import charts
 from clusteratlas.web.guide_text import HOW_TO_READ
 from clusteratlas.web.panels import Column, Page
@@ -59,21 +60,7 @@ def build(ctx: ViewContext) -> Page:
         level = default_level(atlas, system)
     frame = pd.DataFrame(
         data["regions"],
-        columns=[
-            "region",
-            "name",
-            "level",
-            "has_geometry",
-            "employment",
-            "establishments",
-            "wage",
-            "lq",
-            "region_share",
-            "benchmark_share",
-            "stars",
-            "strong",
-            "strong10",
-        ],
+        columns=["region", "name", "level", "has_geometry", *SHOWN_MEASURES],
     )
     at_level = frame[frame["level"] == level] if level is not None else frame
     panels = []
