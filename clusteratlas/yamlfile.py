@@ -174,6 +174,19 @@ def field_path(loc: Sequence[str | int]) -> str:
     return out
 
 
+def error_message(err: Mapping[str, Any], *, quote: int | None = None) -> str:
+    """A pydantic error in a file author's words: ``missing key``, ``unknown key``, or
+    pydantic's message with the offending text (cut to ``quote`` characters when given)."""
+    if err["type"] == "missing":
+        return "missing key"
+    if err["type"] == "extra_forbidden":
+        return "unknown key"
+    given = err.get("input")
+    if isinstance(given, str):
+        return f"{err['msg']} (got {given[:quote] if quote else given!r})"
+    return str(err["msg"])
+
+
 def _user_loc(loc: Sequence[str | int], data: Any, missing: bool = False) -> list[str | int]:
     """A pydantic error location without pydantic's own tags (union branches such as ``str``
     or a model's name, ``function-after[...]``): only the user's keys and list positions."""
@@ -221,14 +234,7 @@ def validate(model: type[M], data: Any, *, file: str | Path | None = None) -> M:
         err = max((e for e in errors if user(e)[: len(first)] == first), key=lambda e: len(user(e)))
         loc = user(err)
         where = field_path(loc)
-        msg = err["msg"]
-        if err["type"] == "missing":
-            msg = "missing key"
-        elif err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        given = err.get("input")
-        if err["type"] not in ("missing", "extra_forbidden") and isinstance(given, str):
-            msg = f"{msg} (got {str(given)!r})"
+        msg = error_message(err)
         field = next((str(p) for p in reversed(loc) if isinstance(p, str)), None)
         if where and where != field:
             msg = f"{where}: {msg}"

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from clusteratlas.appdb import audit
 from clusteratlas.appdb.db import Database
 from clusteratlas.appdb.models import Assessment
-from clusteratlas.appdb.validation import FieldErrors
+from clusteratlas.appdb.validation import FieldErrors, text_field
 from clusteratlas.errors import ConflictError, InputError, NotFoundError
 
 #: The fewest assessments an aggregate may be computed over (privacy rule).
@@ -80,21 +80,9 @@ def _public(row: Assessment, *, answers: bool = True) -> dict[str, Any]:
 def _fields(data: Mapping[str, Any]) -> tuple[str, str, str]:
     errors: dict[str, str] = {}
 
-    def text(name: str, limit: int, required: bool) -> str:
-        value = data.get(name) or ""
-        if not isinstance(value, str):
-            errors[name] = "must be text"
-            return ""
-        value = " ".join(value.split())
-        if required and not value:
-            errors[name] = "is required"
-        elif len(value) > limit:
-            errors[name] = f"is longer than {limit} characters"
-        return value
-
-    programme = text("programme", 300, True)
-    title = text("title", 300, False)
-    region = text("region", 12, False).upper()
+    programme = text_field(data, "programme", errors, required=True, limit=300)
+    title = text_field(data, "title", errors, required=False, limit=300)
+    region = text_field(data, "region", errors, required=False, limit=12).upper()
     if region and "region" not in errors and not REGION.match(region):
         errors["region"] = "must be a region code such as DE11 or US-MI"
     if errors:

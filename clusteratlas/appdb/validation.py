@@ -27,7 +27,11 @@ class FieldErrors(InputError):
         return "; ".join(f"field {k}: {v}" for k, v in self.errors.items())
 
 
-def _text(data: Mapping[str, Any], name: str, errors: dict, *, required: bool, limit: int) -> str:
+def text_field(
+    data: Mapping[str, Any], name: str, errors: dict, *, required: bool, limit: int
+) -> str:
+    """Form field ``name`` as one-line text (whitespace folded); a problem goes into
+    ``errors[name]`` (not text, required but empty, longer than ``limit``)."""
     value = data.get(name)
     if value is None:
         value = ""
@@ -61,15 +65,15 @@ def registration_from(data: Mapping[str, Any]) -> RegistrationIn:
     'ana@example.org'
     """
     errors: dict[str, str] = {}
-    name = _text(data, "name", errors, required=True, limit=200)
-    email = _text(data, "email", errors, required=True, limit=320).lower()
+    name = text_field(data, "name", errors, required=True, limit=200)
+    email = text_field(data, "email", errors, required=True, limit=320).lower()
     if email and "email" not in errors and not EMAIL.match(email):
         errors["email"] = "is not an email address"
-    organisation = _text(data, "organisation", errors, required=True, limit=300)
-    country = _text(data, "country", errors, required=False, limit=2).upper()
+    organisation = text_field(data, "organisation", errors, required=True, limit=300)
+    country = text_field(data, "country", errors, required=False, limit=2).upper()
     if country and "country" not in errors and not COUNTRY.match(country):
         errors["country"] = "must be a two-letter country code (ISO 3166-1 alpha-2)"
-    role = _text(data, "role", errors, required=False, limit=100)
+    role = text_field(data, "role", errors, required=False, limit=100)
     consent = data.get("consent")
     if isinstance(consent, str):
         consent = consent.lower() in ("1", "true", "on", "yes")

@@ -819,19 +819,28 @@ class Atlas(LinkagesMixin):
         system = reader.result(rows[0]["result_id"])["region_system"]
         region = self._region_row(code, system)
         profile = reader.scoreboard_profile(edition, year, code) or {}
-        top = [r for r in reader.scores(edition, year) if r["level"] == rows[0]["level"]]
         drop = {"edition", "region_system", "year", "region", "result_id"}
         return {
             "region": region,
             "edition": edition,
             "year": year,
             "scores": [{k: v for k, v in r.items() if k not in drop} for r in rows],
-            "n_regions": len({r["region"] for r in top}),
+            "n_regions": self._scored_regions(edition, year, rows[0]["level"]),
             "peers": profile.get("peers", []),
             "strengths": profile.get("strengths", []),
             "bottlenecks": profile.get("bottlenecks", []),
             "provenance": self._provenance_for("scoreboard", edition, system),
         }
+
+    def _scored_regions(self, edition: str, year: int, level: int) -> int:
+        """How many regions have scores at ``level`` (read once per file, edition and year,
+        not with every region's profile)."""
+
+        def count() -> int:
+            rows = self._reader().scores(edition, year)
+            return len({r["region"] for r in rows if r["level"] == level})
+
+        return self._cached(("scored_regions", edition, year, level), count)
 
     def scoreboard(self, year: int | None = None) -> dict:
         """The scoreboard of one year: framework tree and ranking.

@@ -25,7 +25,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
 from clusteratlas.errors import InputError
-from clusteratlas.yamlfile import field_path, line_of, read_yaml
+from clusteratlas.yamlfile import error_message, field_path, line_of, read_yaml
 
 PACKAGED = Path(__file__).resolve().parent / "data" / "stress-test.yaml"
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
@@ -228,14 +228,7 @@ def _schema_errors(exc: pydantic.ValidationError, data: Any, file: str) -> list[
     out = []
     for err in exc.errors(include_url=False):
         loc = _user_loc(err["loc"], data)
-        msg = err["msg"]
-        if err["type"] == "missing":
-            msg = "missing key"
-        elif err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        given = err.get("input")
-        if err["type"] not in ("missing", "extra_forbidden") and isinstance(given, str):
-            msg = f"{msg} (got {str(given)[:60]!r})"
+        msg = error_message(err, quote=60)
         inside_q = _question_at(data, loc)
         rel = loc[4:] if inside_q else loc
         path = field_path(rel)

@@ -39,6 +39,25 @@ CONFIG = {
 PAGE_WIDTH = 620
 
 
+#: The colour channel of a portfolio bubble: its quadrant, in the quadrant colours.
+QUADRANT_COLOUR = {
+    "field": "quadrant",
+    "type": "nominal",
+    "title": "Quadrant",
+    "scale": {"domain": list(QUADRANT_COLOURS), "range": list(QUADRANT_COLOURS.values())},
+}
+
+
+def portfolio_reference_rules(reference: float) -> list[dict[str, Any]]:
+    """The two dashed reference lines of a portfolio chart (Vega-Lite layers): the value
+    ``reference`` (LQ 1, or the median share) and no change (x = 0)."""
+    dashed = {"type": "rule", "color": "#525252", "strokeDash": [4, 3]}
+    return [
+        {"mark": dashed, "encoding": {"y": {"datum": reference, "type": "quantitative"}}},
+        {"mark": dashed, "encoding": {"x": {"datum": 0, "type": "quantitative"}}},
+    ]
+
+
 def _base(title: str, rows: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     return {
         "$schema": SCHEMA,
@@ -89,14 +108,7 @@ def portfolio_chart(items: Sequence[Mapping[str, Any]], labels: int = 8) -> dict
         width=PAGE_WIDTH,
         height=330,
         layer=[
-            {
-                "mark": {"type": "rule", "color": "#525252", "strokeDash": [4, 3]},
-                "encoding": {"y": {"datum": ref, "type": "quantitative"}},
-            },
-            {
-                "mark": {"type": "rule", "color": "#525252", "strokeDash": [4, 3]},
-                "encoding": {"x": {"datum": 0, "type": "quantitative"}},
-            },
+            *portfolio_reference_rules(ref),
             {
                 "mark": {"type": "circle", "opacity": 0.7, "stroke": "#252525", "strokeWidth": 0.6},
                 "encoding": {
@@ -109,15 +121,7 @@ def portfolio_chart(items: Sequence[Mapping[str, Any]], labels: int = 8) -> dict
                         "scale": {"range": [20, 1400]},
                         "legend": {"format": ",.0f"},
                     },
-                    "color": {
-                        "field": "quadrant",
-                        "type": "nominal",
-                        "title": "Quadrant",
-                        "scale": {
-                            "domain": list(QUADRANT_COLOURS),
-                            "range": list(QUADRANT_COLOURS.values()),
-                        },
-                    },
+                    "color": QUADRANT_COLOUR,
                 },
             },
             {

@@ -101,15 +101,21 @@ class ApiRoute(APIRoute):
         return route
 
 
-router = APIRouter(
-    prefix="/api",
-    tags=["api"],
-    route_class=ApiRoute,
-    responses={
-        404: {"model": ErrorBody, **ERROR_RESPONSES[404]},
-        422: {"model": ErrorBody, **ERROR_RESPONSES[422]},
-    },
-)
+def api_router(tag: str) -> APIRouter:
+    """An ``/api`` router whose routes are cached (:class:`ApiRoute`) and document the error
+    body of 404 and 422; every JSON router of the atlas is one."""
+    return APIRouter(
+        prefix="/api",
+        tags=[tag],
+        route_class=ApiRoute,
+        responses={
+            404: {"model": ErrorBody, **ERROR_RESPONSES[404]},
+            422: {"model": ErrorBody, **ERROR_RESPONSES[422]},
+        },
+    )
+
+
+router = api_router("api")
 
 
 def _atlas(request: Request) -> Any:

@@ -12,7 +12,10 @@ from typing import Any
 
 import pandas as pd
 
-from clusteratlas.reports.specs import QUADRANT_COLOURS  # the print charts use the same
+from clusteratlas.reports.specs import (  # the print charts use the same
+    QUADRANT_COLOUR,
+    portfolio_reference_rules,
+)
 from clusteratlas.web.panels import frame_records
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
@@ -105,7 +108,6 @@ def portfolio_bubbles(
     the four quadrants are labelled rising (top right), mature (top left), emerging (bottom
     right) and declining (bottom left). Colour repeats the quadrant, the label says it.
     """
-    domain = list(QUADRANT_COLOURS)
     x_lo = min(float(frame["change"].min()), 0.0) if len(frame) else -1.0
     x_hi = max(float(frame["change"].max()), 0.0) if len(frame) else 1.0
     y_lo = min(float(frame["value"].min()), reference) if len(frame) else 0.0
@@ -127,14 +129,7 @@ def portfolio_bubbles(
         width="container",
         height=420,
         layer=[
-            {
-                "mark": {"type": "rule", "color": "#525252", "strokeDash": [4, 3]},
-                "encoding": {"y": {"datum": reference, "type": "quantitative"}},
-            },
-            {
-                "mark": {"type": "rule", "color": "#525252", "strokeDash": [4, 3]},
-                "encoding": {"x": {"datum": 0, "type": "quantitative"}},
-            },
+            *portfolio_reference_rules(reference),
             {
                 "mark": {"type": "circle", "opacity": 0.7, "stroke": "#252525", "strokeWidth": 0.6},
                 "encoding": {
@@ -158,12 +153,7 @@ def portfolio_bubbles(
                         "scale": {"range": [30, 1800]},
                         "legend": {"format": ",.0f"},
                     },
-                    "color": {
-                        "field": "quadrant",
-                        "type": "nominal",
-                        "title": "Quadrant",
-                        "scale": {"domain": domain, "range": [QUADRANT_COLOURS[q] for q in domain]},
-                    },
+                    "color": QUADRANT_COLOUR,
                     "tooltip": [
                         {"field": "cluster_name", "type": "nominal", "title": "Cluster"},
                         {

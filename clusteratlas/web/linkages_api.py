@@ -18,23 +18,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import FastAPI, Query, Request
 
-from clusteratlas.web.api import ERROR_RESPONSES, ApiRoute, ErrorBody, _code, _name_param, _year
+from clusteratlas.web.api import _atlas, _code, _name_param, _year, api_router
 
-router = APIRouter(
-    prefix="/api",
-    tags=["linkages"],
-    route_class=ApiRoute,
-    responses={
-        404: {"model": ErrorBody, **ERROR_RESPONSES[404]},
-        422: {"model": ErrorBody, **ERROR_RESPONSES[422]},
-    },
-)
-
-
-def _atlas(request: Request) -> Any:
-    return request.app.state.atlas
+router = api_router("linkages")
 
 
 def _n() -> Any:

@@ -26,7 +26,7 @@ from clusteratlas.appdb import assessments as asm
 from clusteratlas.errors import ConflictError, InputError, NotFoundError
 from clusteratlas.policy import AnswerErrors, check_answers, score_answers
 from clusteratlas.web.events_api import _json_body, error_response
-from clusteratlas.web.stress_report import results_for_token
+from clusteratlas.web.stress_report import result_for_token, results_for_token
 from clusteratlas.web.views.stress import questionnaire
 
 
@@ -177,8 +177,8 @@ def stress_router(app: FastAPI) -> APIRouter:
     async def complete(token: str):
         q = questionnaire(app)
         try:
-            data = await run_in_threadpool(results_for_token, app.state.atlas, db(), q, token)
-            a = await run_in_threadpool(asm.complete, db(), token, data["result"])
+            result = await run_in_threadpool(result_for_token, db(), q, token)
+            a = await run_in_threadpool(asm.complete, db(), token, result)
         except KNOWN as exc:
             return _error(exc)
         a.pop("series", None)

@@ -168,9 +168,8 @@ def build_results(
     }
 
 
-def results_for_token(atlas: Any, db: Any, q: Questionnaire, token: str) -> dict[str, Any]:
-    """:func:`build_results` of a saved assessment with its series' history, the anonymised
-    aggregate of the others (only when there are at least five) and the region's scoreboard."""
+def _saved(db: Any, q: Questionnaire, token: str) -> dict[str, Any]:
+    """The saved assessment of ``token``, refused when it answers another questionnaire."""
     from clusteratlas.appdb import assessments as asm
 
     a = asm.resume(db, token)
@@ -179,6 +178,21 @@ def results_for_token(atlas: Any, db: Any, q: Questionnaire, token: str) -> dict
             f"this assessment uses questionnaire {a['questionnaire']!r}, not {q.id!r}",
             parameter="token",
         )
+    return a
+
+
+def result_for_token(db: Any, q: Questionnaire, token: str) -> dict[str, Any]:
+    """Only the scores of a saved assessment (what completing it stores): no history, no
+    aggregate, no scoreboard — the ``result`` of :func:`results_for_token`."""
+    return score_answers(q, answers_for_scoring(_saved(db, q, token)["answers"])).to_json()
+
+
+def results_for_token(atlas: Any, db: Any, q: Questionnaire, token: str) -> dict[str, Any]:
+    """:func:`build_results` of a saved assessment with its series' history, the anonymised
+    aggregate of the others (only when there are at least five) and the region's scoreboard."""
+    from clusteratlas.appdb import assessments as asm
+
+    a = _saved(db, q, token)
     return build_results(
         q,
         answers_for_scoring(a["answers"]),

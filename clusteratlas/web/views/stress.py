@@ -29,7 +29,12 @@ from clusteratlas.errors import ConflictError, InputError
 from clusteratlas.policy import AnswerErrors, Questionnaire, check_answers, load_questionnaire
 from clusteratlas.web.render import json_response
 from clusteratlas.web.sessions import check_csrf
-from clusteratlas.web.stress_report import report_html, report_pdf, results_for_token
+from clusteratlas.web.stress_report import (
+    report_html,
+    report_pdf,
+    result_for_token,
+    results_for_token,
+)
 from clusteratlas.web.views.records_common import context, form_data, html
 
 ACTIONS = ("next", "back", "save", "finish")
@@ -250,9 +255,9 @@ def register(app: FastAPI) -> None:
         form = await form_data(request)
         check_csrf(request, form.get("csrf_token"))
         q = questionnaire(app)
-        data = await run_in_threadpool(results_for_token, app.state.atlas, db(), q, token)
+        result = await run_in_threadpool(result_for_token, db(), q, token)
         try:
-            await run_in_threadpool(asm.complete, db(), token, data["result"])
+            await run_in_threadpool(asm.complete, db(), token, result)
         except ConflictError as exc:
             return conflict(request, exc)
         return _no_store(RedirectResponse(f"/stress-test/a/{token}/results", status_code=303))
