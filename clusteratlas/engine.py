@@ -16,6 +16,7 @@ written by it (:func:`write_parquet`). ``docs/engines.md`` explains the set-up.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -168,6 +169,28 @@ def reuse_for(backend: BaseBackend) -> Callable[[ibis.Table], ibis.Table] | None
     return materialise
 
 
+def staging_for(backend: BaseBackend, folder: str | Path) -> Callable[[ibis.Table], ibis.Table]:
+    """A ``reuse`` function that writes each table to a Parquet file in ``folder`` (DuckDB
+    streams the query into it, spilling as it needs) and returns the file read back.
+
+    For work larger than the memory budget on DuckDB: a CTE that several later steps read is
+    otherwise materialised in memory once (DuckDB) or recomputed (Spark; see
+    :func:`reuse_for`). The caller owns ``folder`` and removes it when the last query that
+    reads the staged tables has run.
+    """
+    folder = Path(folder)
+    counter = iter(range(1_000_000))
+
+    def stage(table: ibis.Table) -> ibis.Table:
+        path = folder / f"stage-{next(counter):03d}.parquet"
+        with_memory_fallback(
+            backend, lambda: backend.to_parquet(table, str(path)), "staging a table"
+        )
+        return backend.read_parquet(str(path))
+
+    return stage
+
+
 def is_out_of_memory(error: BaseException) -> bool:
     """Whether ``error`` is the engine running out of its memory budget (DuckDB's
     ``OutOfMemoryException``), recognised without importing the engine."""
@@ -183,20 +206,38 @@ def lift_memory_limit(backend: BaseBackend) -> None:
 T = TypeVar("T")
 
 
-def with_memory_fallback(backend: BaseBackend, work: Callable[[], T]) -> T:
+def with_memory_fallback(backend: BaseBackend, work: Callable[[], T], what: str = "a query") -> T:
     """Run ``work()``; if the engine runs out of its memory budget, lift it and run once more.
 
     DuckDB spills most operators to disk, but not every one at every limit (a 512 MB limit
     once failed with ``could not allocate block``), so a budget is a preference, never a
-    reason for a valid query to fail.
+    reason for a valid query to fail. Lifting it is logged as a warning (logger
+    ``clusteratlas.engine``) naming ``what`` ran out and the budget, so that a user who set
+    ``$CLUSTERATLAS_MEMORY_LIMIT`` learns it was exceeded.
     """
     try:
         return work()
     except Exception as error:
         if not is_out_of_memory(error):
             raise
+        budget = _memory_limit(backend)
+        logging.getLogger(__name__).warning(
+            "clusteratlas: %s needed more than the engine's memory budget (%s); "
+            "running it again without the budget",
+            what,
+            budget,
+        )
         lift_memory_limit(backend)
         return work()
+
+
+def _memory_limit(backend: BaseBackend) -> str:
+    if backend.name != "duckdb":
+        return "unknown"
+    try:
+        return str(backend.raw_sql("SELECT current_setting('memory_limit')").fetchone()[0])
+    except Exception:  # the setting is only for the message
+        return "unknown"
 
 
 def from_duckdb_connection(con: Any) -> BaseBackend:

@@ -25,7 +25,7 @@ from clusteratlas.linkages.colocation import (
     combine_links,
     read_links_file,
 )
-from clusteratlas.linkages.complexity import ComplexityOptions, complexity_year
+from clusteratlas.linkages.complexity import ComplexityOptions, complexity_years
 from clusteratlas.linkages.matrix import YearMatrix, check_columns, long_frame, year_matrices
 from clusteratlas.linkages.network import pairs_frame, related_network
 from clusteratlas.linkages.opportunities import OpportunityRule, growth_opportunities
@@ -124,10 +124,10 @@ def iter_complexity(
     year: int | Sequence[int] | None = None,
     options: ComplexityOptions | None = None,
 ):
-    """Yield ``(YearMatrix, result dict)`` per year (see
-    :func:`~clusteratlas.linkages.complexity.complexity_year`); one year in memory at a time."""
-    for ym in year_matrices(frame, unit=unit, years=_years(year)):
-        yield ym, complexity_year(ym.values, options)
+    """Yield ``(YearMatrix, result dict)`` per year, in order (see
+    :func:`~clusteratlas.linkages.complexity.complexity_years`: the years run in parallel
+    threads, a few in memory at a time)."""
+    yield from complexity_years(year_matrices(frame, unit=unit, years=_years(year)), options)
 
 
 def complexity_table(

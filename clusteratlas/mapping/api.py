@@ -23,7 +23,13 @@ from typing import Any, Literal, TypedDict, Unpack
 import ibis
 import pandas as pd
 
-from clusteratlas.engine import as_backend, engine_of, reuse_for, with_memory_fallback
+from clusteratlas.engine import (
+    as_backend,
+    engine_of,
+    reuse_for,
+    staging_for,
+    with_memory_fallback,
+)
 from clusteratlas.errors import InputError
 from clusteratlas.fileio import sha256_file
 from clusteratlas.mapping.benchmark import read_benchmark_file, total_universe
@@ -152,7 +158,15 @@ def _expression(
     options: dict[str, Any],
     thresholds: Thresholds,
     backend: Any = None,
+    stage_dir: str | Path | None = None,
 ) -> ibis.Table:
+    """The cluster table's expression. With ``stage_dir`` (out-of-core work on DuckDB) the
+    tables read several times are staged to Parquet there and the percentiles come from
+    sorts (:func:`~clusteratlas.engine.staging_for`, ``quantiles="sort"``)."""
+    if stage_dir is not None and backend is not None and backend.name == "duckdb":
+        reuse, quantiles = staging_for(backend, stage_dir), "sort"
+    else:
+        reuse, quantiles = (reuse_for(backend) if backend is not None else None), "aggregate"
     try:
         return build_cluster_table(
             panel,
@@ -163,7 +177,8 @@ def _expression(
             thresholds=thresholds,
             level=options["level"],
             total_industry=options["total_industry"],
-            reuse=reuse_for(backend) if backend is not None else None,
+            reuse=reuse,
+            quantiles=quantiles,
         ).order_by("year", "region", "cluster")
     except InputError as exc:  # name the benchmark file, not the parameter, when there is one
         if exc.parameter == "benchmark" and bench_file and exc.file is None:
@@ -191,7 +206,9 @@ def _run(
     status("building the cluster table")
     expr = _expression(panel, defs, bench, bench_file, options, thresholds, backend)
     status("computing indicators")
-    arrow = with_memory_fallback(backend, lambda: backend.to_pyarrow(expr))
+    arrow = with_memory_fallback(
+        backend, lambda: backend.to_pyarrow(expr), "computing the cluster table"
+    )
     # free each Arrow column as it is converted: the table and the frame never both peak
     result = arrow.to_pandas(self_destruct=True, split_blocks=True)
     del arrow

@@ -141,6 +141,58 @@ def _check_options(lq_base: str, year: int | Sequence[int] | None) -> list[int] 
     return years
 
 
+def sorted_quantile(
+    table: ibis.Table, keys: list[str], column: str, q: float, where: ibis.BooleanValue
+) -> ibis.Table:
+    """The exact ``q``-quantile of ``column`` per group of ``keys`` (rows where ``where`` holds
+    and the value is not NULL), from order statistics: ``keys`` + ``value``.
+
+    Notes
+    -----
+    With the group's values sorted, :math:`x_{(0)} \\le \\dots \\le x_{(n-1)}`, position
+    :math:`h = q (n - 1)`:
+
+    .. math:: Q(q) = x_{(\\lfloor h \\rfloor)} + (h - \\lfloor h \\rfloor)
+              (x_{(\\lceil h \\rceil)} - x_{(\\lfloor h \\rfloor)})
+
+    — definition 7 of Hyndman & Fan (1996), as ``QUANTILE_CONT``, Spark's ``percentile`` and
+    :func:`clusteratlas.mapping.strength.percentile_linear`. The ranks come from
+    ``ROW_NUMBER()`` over a window partitioned by the group and ordered by the value: a sort,
+    which DuckDB spills to disk, where a quantile aggregate keeps every value of every group
+    in memory. Groups whose values are all NULL (or filtered out) are absent (the caller's
+    left join gives them NULL, as the aggregate would).
+    """
+    s = table.filter(where & table[column].notnull()).select(*keys, v=table[column])
+    s = s.mutate(
+        rank=ibis.row_number().over(ibis.window(group_by=keys, order_by=s.v)),
+        n=s.v.count().over(ibis.window(group_by=keys)),
+    )
+    h = (s.n - 1).cast("float64") * q
+    s = s.mutate(lo=h.floor(), hi=h.ceil(), frac=h - h.floor())
+    s = s.filter((s.rank == s.lo) | (s.rank == s.hi))
+    agg = s.group_by(keys).agg(
+        x_lo=s.v.max(where=s.rank == s.lo),
+        x_hi=s.v.max(where=s.rank == s.hi),
+        frac=s.frac.max(),
+    )
+    return agg.select(*keys, value=agg.x_lo + agg.frac * (agg.x_hi - agg.x_lo))
+
+
+def sorted_quantiles(
+    table: ibis.Table,
+    keys: list[str],
+    specs: dict[str, tuple[str, float]],
+    where: ibis.BooleanValue,
+) -> ibis.Table:
+    """Several :func:`sorted_quantile` cut-offs per group: ``keys`` + one column per name of
+    ``specs`` (name → ``(column, q)``), every group of ``table`` present."""
+    out = table.select(*keys).distinct()
+    for name, (column, q) in specs.items():
+        part = sorted_quantile(table, keys, column, q, where).rename({name: "value"})
+        out = out.left_join(part, keys).select(out, name)
+    return out
+
+
 def build_cluster_table(
     panel: ibis.Table,
     definitions: ibis.Table,
@@ -152,6 +204,7 @@ def build_cluster_table(
     level: str | None = None,
     total_industry: str | None = None,
     reuse: Callable[[ibis.Table], ibis.Table] | None = None,
+    quantiles: str = "aggregate",
 ) -> ibis.Table:
     """The cluster table of a panel, as a lazy Ibis expression.
 
@@ -191,7 +244,14 @@ def build_cluster_table(
         step 1 with and without the cluster types, the indicators of step 4). ``None`` leaves
         them as CTEs, which DuckDB computes once; an engine that inlines CTEs (Spark
         recomputes each reference) gets a function that materialises them once
-        (:func:`clusteratlas.engine.reuse_for`).
+        (:func:`clusteratlas.engine.reuse_for`); for out-of-core work on DuckDB it writes them
+        to temporary Parquet files that later steps stream from.
+    quantiles:
+        How the exact percentile cut-offs are computed: ``"aggregate"`` (default: the
+        engine's exact quantile aggregate, ``QUANTILE_CONT`` / Spark's ``percentile``; it
+        holds every value of a group in memory) or ``"sort"`` (:func:`sorted_quantiles`: the
+        order statistics from a window sort, which DuckDB spills to disk; the same numbers,
+        for cluster tables larger than the memory budget).
 
     Returns
     -------
@@ -309,14 +369,23 @@ def build_cluster_table(
     # 5. percentile cut-offs and flags
     th = thresholds
     active = t.employment > 0
-    cuts = t.group_by("grp", "cluster", "year").agg(
-        q_size=t.employment.quantile(th.star_size_quantile, where=active),
-        q_wage=t.wage.quantile(th.star_productivity_quantile, where=active),
-        q_lq=t.lq.quantile(th.strong_lq_quantile, where=active),
-        q_lq10=t.lq.quantile(th.strong10_lq_quantile, where=active),
-        q_emp=t.employment.quantile(th.strong_size_quantile, where=active),
-        q_est=t.establishments.quantile(th.strong_size_quantile, where=active),
-    )
+    specs = {
+        "q_size": ("employment", th.star_size_quantile),
+        "q_wage": ("wage", th.star_productivity_quantile),
+        "q_lq": ("lq", th.strong_lq_quantile),
+        "q_lq10": ("lq", th.strong10_lq_quantile),
+        "q_emp": ("employment", th.strong_size_quantile),
+        "q_est": ("establishments", th.strong_size_quantile),
+    }
+    cut_keys = ["grp", "cluster", "year"]
+    if quantiles == "sort":
+        cuts = sorted_quantiles(t, cut_keys, specs, active)
+    elif quantiles == "aggregate":
+        cuts = t.group_by(cut_keys).agg(
+            **{name: t[col].quantile(q, where=active) for name, (col, q) in specs.items()}
+        )
+    else:
+        raise InputError(f"must be 'aggregate' or 'sort', got {quantiles!r}", parameter="quantiles")
     t = t.left_join(cuts, ["grp", "cluster", "year"]).select(
         t, "q_size", "q_wage", "q_lq", "q_lq10", "q_emp", "q_est"
     )

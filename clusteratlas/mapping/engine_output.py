@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,13 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from clusteratlas.engine import as_backend, read_parquet, with_memory_fallback, write_parquet
+from clusteratlas.engine import (
+    as_backend,
+    is_out_of_memory,
+    read_parquet,
+    with_memory_fallback,
+    write_parquet,
+)
 from clusteratlas.fileio import write_text_atomic
 from clusteratlas.mapping.api import Status, _benchmark_gap, _expression, _prepare, _quiet, _record
 from clusteratlas.mapping.strength import Thresholds
@@ -62,11 +69,38 @@ def map_panel_to_parquet(
         backend=backend,
         status=status,
     )
-    expr = _expression(table, defs, bench, bench_file, options, thresholds, backend)
-    status(f"computing indicators into {out}")
     out_path = Path(out)
     staged = out_path.with_name(f".{out_path.name}.staged")
-    with_memory_fallback(backend, lambda: write_parquet(backend, expr, staged))
+    status(f"computing indicators into {out}")
+
+    def write(stage_dir: Path | None) -> None:
+        expr = _expression(
+            table, defs, bench, bench_file, options, thresholds, backend, stage_dir=stage_dir
+        )
+        write_parquet(backend, expr, staged)
+
+    plan = "in memory"
+    try:
+        try:
+            write(None)  # in memory: the fast plan, when the cluster table fits the budget
+        except Exception as error:
+            if not (is_out_of_memory(error) and backend.name == "duckdb"):
+                raise
+            # out of core: the intermediate tables go to Parquet beside the output and the
+            # percentiles come from sorts, so that DuckDB spills instead of running out
+            _remove(staged)
+            plan = "out of core (intermediate tables staged to Parquet, percentiles from sorts)"
+            status("the cluster table is larger than the memory budget: mapping out of core")
+            stage_dir = Path(
+                tempfile.mkdtemp(prefix=f".{out_path.name}.stage-", dir=out_path.parent)
+            )
+            try:
+                with_memory_fallback(backend, lambda: write(stage_dir), "writing the cluster table")
+            finally:
+                _remove(stage_dir)
+    except BaseException:
+        _remove(staged)
+        raise
     try:
         written = read_parquet(backend, staged)
         if bench is not None:
@@ -75,7 +109,12 @@ def map_panel_to_parquet(
                 raise _benchmark_gap(gap.iloc[0], bench_file)
         summary = summarise(written)
         record = _record(inputs, options, thresholds)
-        record["output"] = {"path": str(out_path), "format": "parquet", "engine": options["engine"]}
+        record["output"] = {
+            "path": str(out_path),
+            "format": "parquet",
+            "engine": options["engine"],
+            "plan": plan,
+        }
         record["rows"] = summary["cells"]
         record["columns"] = list(written.columns)
         record["summary"] = summary

@@ -148,7 +148,9 @@ def open_microdata_file(path: str | Path, backend: Any) -> tuple[ibis.Table, lis
     panel = aggregate_establishments(records)
     summary = raw.aggregate(**checks)
     try:
-        found = with_memory_fallback(backend, summary.to_pyarrow).to_pylist()[0]
+        found = with_memory_fallback(
+            backend, summary.to_pyarrow, "the microdata checks"
+        ).to_pylist()[0]
     except Exception as error:  # DuckDB's CSV reader fails on a cell that is not a number
         text = str(error).strip()
         first = text.splitlines()[0][:200] if text else type(error).__name__

@@ -116,7 +116,7 @@ def _has_duplicate_key(panel: ibis.Table, backend: Any) -> bool:
     key = ibis.struct({k: panel[k] for k in KEY_COLUMNS}).hash()
     counts = panel.select(key=key).group_by("key").aggregate(n=ibis._.count())
     first = counts.filter(counts.n > 1).select("key").limit(1)
-    return with_memory_fallback(backend, first.to_pyarrow).num_rows > 0
+    return with_memory_fallback(backend, first.to_pyarrow, "the duplicate check").num_rows > 0
 
 
 def open_panel_file(path: str | Path, backend: Any) -> tuple[ibis.Table | None, list[str]]:
@@ -160,7 +160,9 @@ def open_panel_file(path: str | Path, backend: Any) -> tuple[ibis.Table | None, 
             regions=panel.region.collect(distinct=True),
             industries=panel.industry.collect(distinct=True),
         )
-        checks = with_memory_fallback(backend, summary.to_pyarrow).to_pylist()[0]
+        checks = with_memory_fallback(backend, summary.to_pyarrow, "the panel checks").to_pylist()[
+            0
+        ]
         duplicated = checks["rows"] and not checks["bad"] and _has_duplicate_key(panel, backend)
     except Exception:  # the engine could not read or parse it: let read_panel explain
         return None, []
