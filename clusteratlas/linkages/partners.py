@@ -179,6 +179,22 @@ class PartnerFinder:
         """Density-weighted missing capabilities of region i (0 where it is specialised)."""
         return np.where(self.res["m"][i] > 0, 0.0, np.nan_to_num(self.res["density"][i]))
 
+    def _needs(self, i: int) -> np.ndarray:
+        """What member i needs in a partnership: the units it is not specialised in whose
+        density is in the top quarter of its non-specialised units (and above 0)."""
+        m = self.res["m"]
+        gaps = self._gaps(i)
+        free = gaps[m[i] == 0]
+        cut = np.quantile(free, 0.75) if len(free) else np.inf
+        return (m[i] == 0) & (gaps >= cut) & (gaps > 0)
+
+    def needs(self, region: str) -> list[str]:
+        """The units ``region`` needs in a partnership (see :meth:`partnership`), densest
+        first."""
+        i = self._row(region)
+        mine = np.flatnonzero(self._needs(i))
+        return self.units[mine[np.argsort(-self._gaps(i)[mine], kind="stable")]].tolist()
+
     def complementary(
         self, region: str, *, cluster: str | None = None, top: int = 10
     ) -> pd.DataFrame:
@@ -231,9 +247,7 @@ class PartnerFinder:
         covered = np.zeros(len(self.units), dtype=bool)
         for i in idx:
             gaps = self._gaps(i)
-            free = gaps[m[i] == 0]
-            cut = np.quantile(free, 0.75) if len(free) else np.inf
-            mine = (m[i] == 0) & (gaps >= cut) & (gaps > 0)
+            mine = self._needs(i)
             others = [j for j in idx if j != i]
             need = np.maximum(need, np.where(mine, gaps, 0.0))
             covered |= mine & (m[others].max(axis=0) > 0)
