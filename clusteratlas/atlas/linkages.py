@@ -66,7 +66,8 @@ PARTNERSHIP_METHOD = (
     "another member is specialised in it (RCA >= 1). Coverage is the share of the needs "
     "covered. Candidates are regions of the same system and level in other countries than "
     "every member{single}, ranked by the share of the uncovered needs they are specialised in, "
-    "each weighted by its density (the highest of the members needing it)."
+    "each weighted by its density (the highest of the members needing it); ties by the strength "
+    "of that specialisation (the symmetric RCA (RCA-1)/(RCA+1), weighted the same way)."
 )
 
 
@@ -558,7 +559,8 @@ class LinkagesMixin:
         covers: [codes of other members' needs it is specialised in]}], "scheme", "system",
         "level", "year", "needed", "covered", "uncovered": [codes], "coverage": share or
         None, "needs": [{cluster, name, density, needed_by, covered_by, covered}] (densest
-        first), "candidates": [{region, name, country, score, fills: [codes], reasons}],
+        first), "candidates": [{region, name, country, score, strength, fills: [codes],
+        reasons}],
         "method", "provenance"}``.
 
         Errors name the parameter ``regions``: fewer than 2 or more than
@@ -659,7 +661,7 @@ class LinkagesMixin:
             listed = ", ".join(
                 f"{label(u)} (needed by {', '.join(need_of[u]['needed_by'])}, density "
                 f"{need_of[u]['density']:.2f})"
-                for u in fills[:5]
+                for u in fills[:3]
             )
             candidates.append(
                 {
@@ -667,11 +669,14 @@ class LinkagesMixin:
                     "name": regions.get(p, {}).get("name"),
                     "country": country(p),
                     "score": _f(cand["score"]),
+                    "strength": _f(cand["strength"]),
                     "fills": fills,
                     "reasons": [
                         f"fills {len(fills)} of the partnership's {len(uncovered)} uncovered "
                         f"needs ({100 * cand['score']:.0f}% of their density-weighted total)",
-                        "specialised (RCA >= 1) in " + listed + ("; …" if len(fills) > 5 else ""),
+                        "specialised (RCA >= 1) in " + listed + ("; …" if len(fills) > 3 else ""),
+                        f"strength of its specialisation there {cand['strength']:.3f} (symmetric "
+                        "RCA weighted by density; ranks candidates of equal share)",
                     ],
                 }
             )

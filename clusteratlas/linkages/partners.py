@@ -237,7 +237,18 @@ class PartnerFinder:
         The partnership *needs* the units in the top quarter of each member's density among
         the units that member is not specialised in; a need is *covered* when another member
         is specialised in it. Candidates (regions of other countries than every member) are
-        ranked by the density-weighted share of the uncovered needs they hold.
+        ranked by the density-weighted share of the uncovered needs they hold,
+
+        .. math:: \\text{score}(s) = \\frac{\\sum_i [RCA_{si} \\ge 1]\\, u_i w_i}{\\sum_i u_i w_i}
+
+        (:math:`u_i` = 1 for an uncovered need, :math:`w_i` the highest density of the members
+        needing it), ties by ``strength`` :math:`\\sum_i [RCA_{si} \\ge 1]\\, u_i w_i
+        \\rho_{si} / \\sum_i u_i w_i` (:math:`\\rho` the symmetric RCA), as in
+        :meth:`complementary`.
+
+        Example: members A and B both need only unit a (w = 0.4, uncovered); candidates C
+        (RCA 3 in a: ρ = 0.5) and D (RCA 1.5: ρ = 0.2) both score 0.4 / 0.4 = 1; C comes first
+        (strength 0.5 > 0.2).
         """
         idx = [self._row(r) for r in members]
         if len(idx) < 2:
@@ -255,8 +266,17 @@ class PartnerFinder:
         uncovered = needed & ~covered
         cand = self._candidates(idx, None)
         w = np.where(uncovered, need, 0.0)
-        gain = (m[cand] @ w) / w.sum() if w.sum() > 0 else np.zeros(len(cand))
-        order = [k for k in np.argsort(-gain, kind="stable") if gain[k] > 0][:top]
+        total = w.sum()
+        gain = (m[cand] @ w) / total if total > 0 else np.zeros(len(cand))
+        # ties (frequent with few units: every holder of the one uncovered need scores 1) go
+        # to the candidate more strongly specialised in the needs it fills
+        strength = (
+            (m[cand] * symmetric_rca(self.res["rca"][cand])) @ w / total
+            if total > 0
+            else np.zeros(len(cand))
+        )
+        order = np.lexsort((-strength, -np.round(gain, 12)))
+        order = [k for k in order if gain[k] > 0][:top]
         adds = []
         for k in order:
             s = cand[k]
@@ -266,6 +286,7 @@ class PartnerFinder:
                     "partner": str(self.regions[s]),
                     "partner_country": str(self.country[s]),
                     "score": float(gain[k]),
+                    "strength": float(strength[k]),
                     "reason": f"specialised in {len(units)} of the {int(uncovered.sum())} "
                     f"uncovered needs: {', '.join(units[:5]) or '(none)'}",
                 }

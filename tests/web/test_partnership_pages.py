@@ -72,8 +72,9 @@ def test_api_equals_the_partner_finder(client, finder, level2) -> None:
         for key in ("needed", "covered", "uncovered"):
             assert sorted(api[key]) == sorted(ref[key]), (members, key)
         assert api["coverage"] == pytest.approx(ref["coverage"])
-        assert [(c["region"], c["score"]) for c in api["candidates"]] == [
-            (c["partner"], pytest.approx(c["score"])) for c in ref["candidates"]
+        assert [(c["region"], c["score"], c["strength"]) for c in api["candidates"]] == [
+            (c["partner"], pytest.approx(c["score"]), pytest.approx(c["strength"]))
+            for c in ref["candidates"]
         ]
         assert {api["system"], api["level"]} == {"demo", 2}
         # every need: who needs it (each member's own needs), who covers it
@@ -96,7 +97,7 @@ def test_api_equals_the_partner_finder(client, finder, level2) -> None:
             assert set(c["fills"]) == {
                 u for k, u in enumerate(finder.units) if m[s, k] > 0 and u in uncovered
             }
-            assert len(c["reasons"]) == 2 and c["reasons"][0].startswith(
+            assert len(c["reasons"]) == 3 and c["reasons"][0].startswith(
                 f"fills {len(c['fills'])} of the partnership's {len(uncovered)} uncovered needs"
             )
         assert "top quarter" in api["method"] and api["provenance"]

@@ -71,8 +71,10 @@ HOW = {
     "candidates": (
         "Regions of the same level outside the partnership (in other countries than every "
         "member) ranked by the share of the uncovered needs they are specialised in, each need "
-        "weighted by its density (1 = they hold every uncovered need). 'Add' opens the "
-        "partnership with that region in it."
+        "weighted by its density (1 = they hold every uncovered need); among equal shares, the "
+        "more strongly specialised there first (strength: the symmetric RCA, 0 at RCA 1, near 1 "
+        "for a high RCA, weighted the same way). 'Add' opens the partnership with that region "
+        "in it."
     ),
     "members": (
         "Per member: its specialisations (RCA at least 1), the clusters it needs, how many of "
@@ -368,6 +370,20 @@ def build_partners(ctx: ViewContext) -> Page:
 
 # -- partnership ----------------------------------------------------------------------------
 NEED_STATUS = {True: "Covered by a member", False: "Not covered"}
+NEED_COLOURS = ["#1b9e77", "#d95f02"]
+
+
+def _need_bars(needs: pd.DataFrame, title: str) -> dict:
+    """Bars of the needs' density, coloured by covered (green) or not (orange) whichever
+    appears first."""
+    spec = charts.bars(
+        needs, "density", "label", "Relatedness density", title, ".3f", "status", "Covered"
+    )
+    spec["encoding"]["color"]["scale"] = {
+        "domain": [NEED_STATUS[True], NEED_STATUS[False]],
+        "range": NEED_COLOURS,
+    }
+    return spec
 
 
 def _members(q: Any) -> list[str]:
@@ -426,11 +442,7 @@ def build_partnership(ctx: ViewContext) -> Page:
             Column("status", "Covered"),
             Column("covered_by", "Specialised member"),
         ],
-        spec=charts.bars(
-            needs, "density", "label", "Relatedness density", title, ".3f", "status", "Covered"
-        )
-        if len(needs)
-        else None,
+        spec=_need_bars(needs, title) if len(needs) else None,
         kind="chart" if len(needs) else "table",
         how_to_read=HOW["needs"],
         summary=(
@@ -443,7 +455,8 @@ def build_partnership(ctx: ViewContext) -> Page:
     )
 
     cand = pd.DataFrame(
-        got["candidates"], columns=["region", "name", "country", "score", "fills", "reasons"]
+        got["candidates"],
+        columns=["region", "name", "country", "score", "strength", "fills", "reasons"],
     )
     cand["fills"] = [", ".join(cluster_names.get(u, u) for u in v) for v in cand["fills"]]
     cand["reasons"] = _joined(cand.to_dict("records"), "reasons")
@@ -460,6 +473,7 @@ def build_partnership(ctx: ViewContext) -> Page:
             Column("name", "Region"),
             Column("country", "Country"),
             Column("score", "Share of uncovered needs filled", ".3f"),
+            Column("strength", "Strength", ".3f"),
             Column("fills", "Fills"),
             Column("reasons", "Why"),
             Column("add", "Partnership", link="{add_url}"),
