@@ -58,6 +58,18 @@ PARTNER_METHOD = (
     "same system and level in other countries{single}."
 )
 
+#: The most regions a partnership can have (as many as the compare page).
+MAX_PARTNERSHIP = 10
+PARTNERSHIP_METHOD = (
+    "Each member needs the clusters it is not specialised in (RCA < 1) whose relatedness "
+    "density is in the top quarter of its non-specialised clusters; a need is covered when "
+    "another member is specialised in it (RCA >= 1). Coverage is the share of the needs "
+    "covered. Candidates are regions of the same system and level in other countries than "
+    "every member{single}, ranked by the share of the uncovered needs they are specialised in, "
+    "each weighted by its density (the highest of the members needing it); ties by the strength "
+    "of that specialisation (the symmetric RCA (RCA-1)/(RCA+1), weighted the same way)."
+)
+
 
 def _f(v: Any) -> float | None:
     """A JSON-able float (NaN and inf become None)."""
@@ -529,6 +541,164 @@ class LinkagesMixin:
                 }
             )
         return out
+
+    # -- partnership ---------------------------------------------------------------------------
+    def partnership(self, codes: list[str], n: int = 10) -> dict:
+        """Coverage of related capabilities by a set of 2–10 regions (a partnership), and the
+        regions of other countries that would fill its gaps, in the latest year of the
+        atlas's default scheme for the regions' system.
+
+        Each member *needs* the clusters it is not specialised in whose relatedness density is
+        in its top quarter; a need is *covered* when another member is specialised in it
+        (RCA ≥ 1); candidates are ranked by the density-weighted share of the uncovered needs
+        they are specialised in. See :meth:`clusteratlas.linkages.partners.PartnerFinder.
+        partnership`, whose ``needed``, ``covered``, ``uncovered``, ``coverage`` and
+        candidate scores these are.
+
+        ``{"members": [{region, name, country, specialisations: [codes], needs: [codes],
+        covers: [codes of other members' needs it is specialised in]}], "scheme", "system",
+        "level", "year", "needed", "covered", "uncovered": [codes], "coverage": share or
+        None, "needs": [{cluster, name, density, needed_by, covered_by, covered}] (densest
+        first), "candidates": [{region, name, country, score, strength, fills: [codes],
+        reasons}],
+        "method", "provenance"}``.
+
+        Errors name the parameter ``regions``: fewer than 2 or more than
+        :data:`MAX_PARTNERSHIP` codes, a code listed twice, regions of different systems or
+        levels, a region without employment (InputError); an unknown code (NotFoundError).
+        """
+        n = self._lk_n(n)
+        codes = [str(c) for c in codes]
+        if len(codes) < 2:
+            raise InputError(
+                "a partnership needs at least two regions (codes separated by commas)",
+                parameter="regions",
+            )
+        if len(codes) > MAX_PARTNERSHIP:
+            raise InputError(
+                f"a partnership has at most {MAX_PARTNERSHIP} regions, got {len(codes)}",
+                parameter="regions",
+            )
+        if len(set(codes)) != len(codes):
+            twice = sorted({c for c in codes if codes.count(c) > 1})
+            raise InputError(f"listed twice: {', '.join(twice)}", parameter="regions")
+        rows = []
+        for c in codes:
+            try:
+                rows.append(self._region_row(c, None))
+            except NotFoundError as exc:
+                raise NotFoundError(exc.message, parameter="regions") from None
+            except InputError as exc:
+                raise InputError(exc.message, parameter="regions") from None
+        places = {(r["system"], r["level"]) for r in rows}
+        if len(places) > 1:
+            listed = "; ".join(f"{r['code']}: {r['system']} level {r['level']}" for r in rows)
+            raise InputError(
+                f"the regions of a partnership must be of one system and level ({listed})",
+                parameter="regions",
+            )
+        sys_, level = rows[0]["system"], rows[0]["level"]
+        scheme = self._scheme(None, sys_)
+        year = self._year(None, scheme, sys_)
+        finder, single = self._lk_finder(scheme, sys_, level, year)
+        missing = [c for c in codes if finder is None or c not in finder.index]
+        if missing:
+            raise InputError(
+                f"no employment in {year} at level {level} for {', '.join(missing)}",
+                parameter="regions",
+            )
+        got = finder.partnership(codes, top=n)
+        names = self._lk_names(scheme)
+        regions = self._region_map(sys_)
+        m = finder.res["m"]
+        col = {str(u): k for k, u in enumerate(finder.units)}
+        idx = {c: finder.index[c] for c in codes}
+
+        def country(code: str) -> str | None:
+            return regions.get(code, {}).get("country") or code[:2]
+
+        def label(unit: str) -> str:
+            return names.get(unit) or unit
+
+        density = {c: np.nan_to_num(finder.res["density"][i]) for c, i in idx.items()}
+        member_needs = {c: finder.needs(c) for c in codes}
+        needs = []
+        for u in got["needed"]:
+            by = [c for c in codes if u in member_needs[c]]
+            cover = [c for c in codes if m[idx[c], col[u]] > 0]
+            needs.append(
+                {
+                    "cluster": u,
+                    "name": names.get(u),
+                    "density": _f(max(density[c][col[u]] for c in by)),
+                    "needed_by": by,
+                    "covered_by": cover,
+                    "covered": bool(cover),
+                }
+            )
+        needs.sort(key=lambda x: (-(x["density"] or 0.0), x["cluster"]))
+        need_of = {x["cluster"]: x for x in needs}
+        members = []
+        for c in codes:
+            spec = [str(finder.units[k]) for k in np.flatnonzero(m[idx[c]] > 0)]
+            members.append(
+                {
+                    "region": c,
+                    "name": regions.get(c, {}).get("name"),
+                    "country": country(c),
+                    "specialisations": spec,
+                    "needs": member_needs[c],
+                    "covers": [x["cluster"] for x in needs if c in x["covered_by"]],
+                }
+            )
+        uncovered = got["uncovered"]
+        candidates = []
+        for cand in got["candidates"]:
+            p = cand["partner"]
+            s = finder.index[p]
+            fills = [u for u in uncovered if m[s, col[u]] > 0]
+            fills.sort(key=lambda u: (-(need_of[u]["density"] or 0.0), u))
+            listed = ", ".join(
+                f"{label(u)} (needed by {', '.join(need_of[u]['needed_by'])}, density "
+                f"{need_of[u]['density']:.2f})"
+                for u in fills[:3]
+            )
+            candidates.append(
+                {
+                    "region": p,
+                    "name": regions.get(p, {}).get("name"),
+                    "country": country(p),
+                    "score": _f(cand["score"]),
+                    "strength": _f(cand["strength"]),
+                    "fills": fills,
+                    "reasons": [
+                        f"fills {len(fills)} of the partnership's {len(uncovered)} uncovered "
+                        f"needs ({100 * cand['score']:.0f}% of their density-weighted total)",
+                        "specialised (RCA >= 1) in " + listed + ("; …" if len(fills) > 3 else ""),
+                        f"strength of its specialisation there {cand['strength']:.3f} (symmetric "
+                        "RCA weighted by density; ranks candidates of equal share)",
+                    ],
+                }
+            )
+        return {
+            "members": members,
+            "scheme": scheme,
+            "system": sys_,
+            "level": level,
+            "year": year,
+            "needed": got["needed"],
+            "covered": got["covered"],
+            "uncovered": uncovered,
+            "coverage": _f(got["coverage"]),
+            "needs": needs,
+            "candidates": candidates,
+            "method": PARTNERSHIP_METHOD.format(
+                single=" (this atlas has one country: every region outside the partnership)"
+                if single
+                else ""
+            ),
+            "provenance": self._provenance_for("clusters", scheme, sys_),
+        }
 
     # -- hot spots ---------------------------------------------------------------------------
     def hotspot_map(

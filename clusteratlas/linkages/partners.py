@@ -179,6 +179,22 @@ class PartnerFinder:
         """Density-weighted missing capabilities of region i (0 where it is specialised)."""
         return np.where(self.res["m"][i] > 0, 0.0, np.nan_to_num(self.res["density"][i]))
 
+    def _needs(self, i: int) -> np.ndarray:
+        """What member i needs in a partnership: the units it is not specialised in whose
+        density is in the top quarter of its non-specialised units (and above 0)."""
+        m = self.res["m"]
+        gaps = self._gaps(i)
+        free = gaps[m[i] == 0]
+        cut = np.quantile(free, 0.75) if len(free) else np.inf
+        return (m[i] == 0) & (gaps >= cut) & (gaps > 0)
+
+    def needs(self, region: str) -> list[str]:
+        """The units ``region`` needs in a partnership (see :meth:`partnership`), densest
+        first."""
+        i = self._row(region)
+        mine = np.flatnonzero(self._needs(i))
+        return self.units[mine[np.argsort(-self._gaps(i)[mine], kind="stable")]].tolist()
+
     def complementary(
         self, region: str, *, cluster: str | None = None, top: int = 10
     ) -> pd.DataFrame:
@@ -221,7 +237,18 @@ class PartnerFinder:
         The partnership *needs* the units in the top quarter of each member's density among
         the units that member is not specialised in; a need is *covered* when another member
         is specialised in it. Candidates (regions of other countries than every member) are
-        ranked by the density-weighted share of the uncovered needs they hold.
+        ranked by the density-weighted share of the uncovered needs they hold,
+
+        .. math:: \\text{score}(s) = \\frac{\\sum_i [RCA_{si} \\ge 1]\\, u_i w_i}{\\sum_i u_i w_i}
+
+        (:math:`u_i` = 1 for an uncovered need, :math:`w_i` the highest density of the members
+        needing it), ties by ``strength`` :math:`\\sum_i [RCA_{si} \\ge 1]\\, u_i w_i
+        \\rho_{si} / \\sum_i u_i w_i` (:math:`\\rho` the symmetric RCA), as in
+        :meth:`complementary`.
+
+        Example: members A and B both need only unit a (w = 0.4, uncovered); candidates C
+        (RCA 3 in a: ρ = 0.5) and D (RCA 1.5: ρ = 0.2) both score 0.4 / 0.4 = 1; C comes first
+        (strength 0.5 > 0.2).
         """
         idx = [self._row(r) for r in members]
         if len(idx) < 2:
@@ -231,9 +258,7 @@ class PartnerFinder:
         covered = np.zeros(len(self.units), dtype=bool)
         for i in idx:
             gaps = self._gaps(i)
-            free = gaps[m[i] == 0]
-            cut = np.quantile(free, 0.75) if len(free) else np.inf
-            mine = (m[i] == 0) & (gaps >= cut) & (gaps > 0)
+            mine = self._needs(i)
             others = [j for j in idx if j != i]
             need = np.maximum(need, np.where(mine, gaps, 0.0))
             covered |= mine & (m[others].max(axis=0) > 0)
@@ -241,8 +266,17 @@ class PartnerFinder:
         uncovered = needed & ~covered
         cand = self._candidates(idx, None)
         w = np.where(uncovered, need, 0.0)
-        gain = (m[cand] @ w) / w.sum() if w.sum() > 0 else np.zeros(len(cand))
-        order = [k for k in np.argsort(-gain, kind="stable") if gain[k] > 0][:top]
+        total = w.sum()
+        gain = (m[cand] @ w) / total if total > 0 else np.zeros(len(cand))
+        # ties (frequent with few units: every holder of the one uncovered need scores 1) go
+        # to the candidate more strongly specialised in the needs it fills
+        strength = (
+            (m[cand] * symmetric_rca(self.res["rca"][cand])) @ w / total
+            if total > 0
+            else np.zeros(len(cand))
+        )
+        order = np.lexsort((-strength, -np.round(gain, 12)))
+        order = [k for k in order if gain[k] > 0][:top]
         adds = []
         for k in order:
             s = cand[k]
@@ -252,6 +286,7 @@ class PartnerFinder:
                     "partner": str(self.regions[s]),
                     "partner_country": str(self.country[s]),
                     "score": float(gain[k]),
+                    "strength": float(strength[k]),
                     "reason": f"specialised in {len(units)} of the {int(uncovered.sum())} "
                     f"uncovered needs: {', '.join(units[:5]) or '(none)'}",
                 }

@@ -11,6 +11,8 @@ Routes (each the JSON twin of a section or page):
 - ``/api/regions/{code}/emerging`` — emerging specialisations (region page);
 - ``/api/clusters/{code}/related`` — the related-clusters network (cluster page);
 - ``/api/partners?region=…`` — similar and complementary partners (partner finder);
+- ``/api/partnership?regions=A,B[,…]`` — coverage of a partnership and the regions that would
+  fill its gaps (partner finder, partnership);
 - ``/api/clusters/{code}/hotspots`` — LISA hot spots and zones (hot-spot map).
 """
 
@@ -20,7 +22,9 @@ from typing import Any
 
 from fastapi import FastAPI, Query, Request
 
+from clusteratlas.errors import InputError
 from clusteratlas.web.api import _atlas, _code, _name_param, _year, api_router
+from clusteratlas.web.params import CODE_RE
 
 router = api_router("linkages")
 
@@ -86,6 +90,36 @@ def partners(
     """Similar (alike profiles) and complementary (specialised in the region's related gaps)
     regions in other countries, each with its reasons."""
     return _atlas(request).partners(region, cluster=cluster, n=n)
+
+
+@router.get("/partnership", summary="Coverage of a partnership of regions")
+def partnership(
+    request: Request,
+    regions: str = Query(
+        ...,
+        min_length=1,
+        max_length=450,
+        description="2 to 10 region codes of one system and level, separated by commas",
+        examples=["XD11,XD12"],
+    ),
+    n: int = _n(),
+) -> dict[str, Any]:
+    """What a set of regions covers together: each member's needs (non-specialisations with
+    high relatedness density), which another member covers, and the regions of other
+    countries that would fill the uncovered needs, each with its reasons."""
+    return _atlas(request).partnership(region_codes(regions), n=n)
+
+
+def region_codes(value: str) -> list[str]:
+    """The codes of a comma-separated ``regions`` value (spaces around commas allowed); a
+    malformed code is an InputError naming ``regions``."""
+    codes = [c.strip() for c in value.split(",") if c.strip()]
+    for c in codes:
+        if not CODE_RE.match(c):
+            raise InputError(
+                f"{c[:40]!r} is not a region code (letters, digits, _ . -)", parameter="regions"
+            )
+    return codes
 
 
 @router.get("/clusters/{code}/hotspots", summary="Hot spots (LISA) of a cluster")

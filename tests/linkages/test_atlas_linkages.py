@@ -216,6 +216,79 @@ def test_partners_for_one_cluster_are_specialised_in_it(demo) -> None:
     assert err.value.parameter == "cluster"
 
 
+# -- partnership ----------------------------------------------------------------------------
+def test_partnership_recomputed(demo) -> None:
+    """Needs, coverage and candidate scores by hand from the density of the recomputed
+    matrix: each member needs its non-specialisations with density >= the 75th percentile of
+    its non-specialisations' densities (and > 0); a need is covered when a member holds it;
+    a candidate's score is sum(w over uncovered needs it holds) / sum(w over uncovered), w the
+    highest density of the members needing it."""
+    from clusteratlas.linkages.complexity import complexity_year
+
+    year = demo.info()["years"][-1]
+    x = matrix(demo, year)
+    x = x.loc[x.sum(axis=1) > 0, x.sum(axis=0) > 0]
+    res = complexity_year(x.to_numpy())
+    m, density = res["m"], np.nan_to_num(res["density"])
+    regions, units = list(x.index), list(x.columns)
+    codes = level2(demo)
+    for members in (codes[:2], codes[1:4], [codes[0], codes[-1]]):
+        got = demo.partnership(members, n=50)
+        rows = [regions.index(c) for c in members]
+        need = np.zeros(len(units))
+        for c, i in zip(members, rows, strict=True):
+            free = m[i] == 0
+            cut = np.quantile(density[i][free], 0.75)
+            mine = free & (density[i] >= cut) & (density[i] > 0)
+            got_member = next(g for g in got["members"] if g["region"] == c)
+            assert set(got_member["needs"]) == {u for u, k in zip(units, mine, strict=True) if k}
+            need = np.maximum(need, np.where(mine, density[i], 0.0))
+        held = m[rows].max(axis=0) > 0
+        needed, covered = need > 0, (need > 0) & held
+        assert set(got["needed"]) == {u for u, k in zip(units, needed, strict=True) if k}
+        assert set(got["covered"]) == {u for u, k in zip(units, covered, strict=True) if k}
+        assert got["coverage"] == pytest.approx(covered.sum() / needed.sum())
+        w = np.where(needed & ~held, need, 0.0)
+        expected = {
+            r: (m[k] * w).sum() / w.sum()
+            for k, r in enumerate(regions)
+            if r not in members and w.sum() > 0 and (m[k] * w).sum() > 0
+        }
+        assert {c["region"]: c["score"] for c in got["candidates"]} == pytest.approx(expected)
+        rho = symmetric(rca(x)).to_numpy()
+        for c in got["candidates"]:
+            k = regions.index(c["region"])
+            assert c["strength"] == pytest.approx((m[k] * rho[k] * w).sum() / w.sum())
+        ranks = [(-round(c["score"], 9), -c["strength"]) for c in got["candidates"]]
+        assert ranks == sorted(ranks)  # by share, ties by strength
+        for n in got["needs"]:
+            j = units.index(n["cluster"])
+            assert n["density"] == pytest.approx(need[j])
+            assert n["covered_by"] == [c for c, i in zip(members, rows, strict=True) if m[i, j]]
+
+
+def test_partnership_bad_parameters(demo) -> None:
+    codes = level2(demo)
+    parent = demo.regions(level=LEVEL, per_page=1)["items"][0]["parent"]
+    all_codes = [r["code"] for r in demo.regions(per_page=500)["items"]]
+    for bad, words in (
+        ([codes[0]], "at least two"),
+        ([], "at least two"),
+        ([codes[0], codes[0]], "listed twice"),
+        (all_codes[:11], "at most 10"),
+        ([codes[0], parent], "one system and level"),
+    ):
+        with pytest.raises(InputError) as err:
+            demo.partnership(bad)
+        assert err.value.parameter == "regions" and words in err.value.message
+    with pytest.raises(NotFoundError) as err:
+        demo.partnership([codes[0], "NOPE"])
+    assert err.value.parameter == "regions"
+    with pytest.raises(InputError) as err:
+        demo.partnership(codes[:2], n=0)
+    assert err.value.parameter == "n"
+
+
 # -- hot spots ------------------------------------------------------------------------------
 def test_hotspots_equal_esda_on_the_same_weights(demo) -> None:
     from libpysal.weights import fuzzy_contiguity
@@ -284,6 +357,7 @@ def test_json_able(demo) -> None:
         demo.emerging(code),
         demo.related("1"),
         demo.partners(code),
+        demo.partnership(level2(demo)[:3]),
         demo.hotspot_map("1", permutations=99),
     ):
         json.dumps(value, allow_nan=False)

@@ -31,14 +31,30 @@ def us(shared_data, tmp_path_factory) -> Atlas:
 
 
 @pytest.fixture(scope="module")
-def eu(shared_data, tmp_path_factory) -> Atlas:
+def eu_path(shared_data, tmp_path_factory):
     from clusteratlas.atlas.build import build_atlas
 
     path = tmp_path_factory.mktemp("eu-linkages") / "eu.duckdb"
     build_atlas("eu-open", path, from_dir=shared_data, options={"scoreboard": False})
-    atlas = Atlas.open(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def eu(eu_path) -> Atlas:
+    atlas = Atlas.open(eu_path)
     yield atlas
     atlas.close()
+
+
+def pilot_firsts() -> dict[str, str]:
+    """Each EOCIC pilot region's first NUTS 2 region, under its NUTS 2013 code."""
+    from clusteratlas.scoreboard.edition import EOCIC_PILOT
+    from tests.linkages.test_partners import PILOT_2013
+
+    return {
+        name: next(c for m in members for c in PILOT_2013.get(m, [m]))
+        for name, members in EOCIC_PILOT.items()
+    }
 
 
 def test_us_related_network_follows_the_cmp(us, shared_file) -> None:
@@ -84,6 +100,61 @@ def test_eu_pilot_regions_get_partners_in_other_countries(eu) -> None:
             assert all(p["reasons"] for p in got[kind])
             scores = [p["score"] for p in got[kind]]
             assert scores == sorted(scores, reverse=True)
+
+
+def check_partnership(got: dict, members: list[str]) -> None:
+    """Ranked candidates in other countries than every member, each with its reasons and
+    filling only uncovered needs; the needs split into covered and uncovered."""
+    countries = {m["country"] for m in got["members"]}
+    assert [m["region"] for m in got["members"]] == members
+    assert set(got["covered"]) | set(got["uncovered"]) == set(got["needed"])
+    assert got["coverage"] == pytest.approx(len(got["covered"]) / len(got["needed"]))
+    for c in got["candidates"]:
+        assert c["country"] not in countries and c["region"] not in members
+        assert c["fills"] and set(c["fills"]) <= set(got["uncovered"])
+        assert len(c["reasons"]) == 3 and all(c["reasons"])
+    keys = [(-round(c["score"], 9), -c["strength"]) for c in got["candidates"]]
+    assert keys == sorted(keys)
+    if got["uncovered"]:  # 335 NUTS 2 regions: someone holds every uncovered need
+        assert got["candidates"]
+
+
+def test_eu_partnership_of_two_pilot_regions(eu, eu_path) -> None:
+    """Saxony (DED2, Dresden) and Piemonte (ITC1): what they cover together, and five ranked
+    regions of other countries filling the rest; the page and its JSON twin show them."""
+    from fastapi.testclient import TestClient
+
+    from clusteratlas.web.app import create_app
+
+    firsts = pilot_firsts()
+    members = [firsts["Saxony"], firsts["Piemonte"]]
+    got = eu.partnership(members, n=5)
+    assert (got["system"], got["level"]) == ("NUTS2013", 2)
+    check_partnership(got, members)
+    assert got["uncovered"] and len(got["candidates"]) == 5
+    assert {m["country"] for m in got["members"]} == {"DE", "IT"}
+    with TestClient(create_app(eu_path)) as client:
+        twin = client.get("/partners.json", params={"regions": ",".join(members), "n": 5})
+        assert twin.status_code == 200
+        rows = next(p for p in twin.json()["panels"] if p["id"] == "candidates")["data"]
+        assert [r["region"] for r in rows] == [c["region"] for c in got["candidates"]]
+        assert all(r["reasons"] and r["fills"] for r in rows)
+        page = client.get("/partners", params={"regions": ",".join(members), "n": 5})
+        names = ", ".join(m["name"] for m in got["members"])
+        assert page.status_code == 200 and f"Partnership: {names}</h1>" in page.text
+        for c in got["candidates"]:
+            assert (
+                f'href="/partners?regions={",".join(members)},{c["region"]}&amp;n=5"' in page.text
+            )
+
+
+def test_eu_every_pair_of_pilot_regions_gets_a_partnership(eu) -> None:
+    import itertools
+
+    firsts = pilot_firsts()
+    assert len(firsts) == 10
+    for a, b in itertools.combinations(firsts.values(), 2):
+        check_partnership(eu.partnership([a, b], n=5), [a, b])
 
 
 def test_eu_hotspots_on_nuts2(eu) -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from clusteratlas.errors import InputError
 from clusteratlas.linkages.matrix import year_matrices
@@ -127,3 +130,41 @@ def test_ten_pilot_regions_get_ranked_partners_with_reasons(lfs_2015) -> None:
     both = finder.partnership(["Saxony", "Piemonte"])
     assert both["members"] == ["Saxony", "Piemonte"]
     assert 0 <= both["coverage"] <= 1
+
+
+def test_partnership_ties_go_to_the_stronger_specialisation() -> None:
+    """The docstring's example by hand: A and B need only unit a; C (RCA 3 in a) and D
+    (RCA 1.5) both hold it, so both score 1; C's strength (3-1)/(3+1) = 0.5 beats D's
+    (1.5-1)/(1.5+1) = 0.2."""
+    f = PartnerFinder(np.zeros((4, 2)), np.array(list("ABCD")), np.array(["a", "b"]))
+    f.res = {
+        "m": np.array([[0, 1], [0, 1], [1, 0], [1, 0]], dtype=float),
+        "rca": np.array([[0.5, 1.2], [0.5, 1.2], [3.0, 0.5], [1.5, 0.5]]),
+        "density": np.array([[0.4, 1.0], [0.4, 1.0], [0.0, 0.0], [0.0, 0.0]]),
+    }
+    f.country = np.array(list("ABCD"))
+    got = f.partnership(["B", "A"])
+    assert got["needed"] == ["a"] and got["uncovered"] == ["a"] and got["coverage"] == 0.0
+    assert [c["partner"] for c in got["candidates"]] == ["C", "D"]
+    assert [c["score"] for c in got["candidates"]] == [1.0, 1.0]
+    assert [c["strength"] for c in got["candidates"]] == pytest.approx([0.5, 0.2])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    x=arrays(np.float64, (7, 5), elements=st.floats(0, 100, allow_nan=False)).filter(
+        lambda a: (a.sum(axis=0) > 0).all() and (a.sum(axis=1) > 0).all()
+    )
+)
+def test_partnership_ranking_property(x) -> None:
+    """Candidates are never members, scores are shares in (0, 1] in non-increasing order,
+    and equal scores come by non-increasing strength."""
+    regions = np.array([f"R{i}" for i in range(7)])
+    f = PartnerFinder(x, regions, np.array(list("abcde")), country={r: r for r in regions})
+    got = f.partnership(["R0", "R1"])
+    cands = got["candidates"]
+    assert not {c["partner"] for c in cands} & {"R0", "R1"}
+    assert all(0 < c["score"] <= 1 + 1e-12 for c in cands)
+    keys = [(-round(c["score"], 12), -c["strength"]) for c in cands]
+    assert keys == sorted(keys)
+    assert set(got["covered"]) | set(got["uncovered"]) == set(got["needed"])

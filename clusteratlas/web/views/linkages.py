@@ -7,7 +7,9 @@ The region and cluster pages get their linkage panels from :func:`region_panels`
 embeds. Every number comes from the Atlas linkage methods
 (:mod:`clusteratlas.atlas.linkages`); ``docs/linkages.md`` documents the measures and rules.
 
-Query of ``/partners``: ``region`` (code), ``cluster`` (optional), ``n`` (1–50).
+Query of ``/partners``: ``region`` (code), ``cluster`` (optional), ``n`` (1–50) for one region's
+partners; ``regions`` (2–10 comma-separated codes), ``add`` (one more code, the form's "add a
+region") and ``n`` for a partnership (:func:`build_partnership`).
 Query of ``/hotspots``: ``cluster``, ``system``, ``level``, ``year``, ``permutations``
 (99–9999), ``seed``.
 """
@@ -15,6 +17,7 @@ Query of ``/hotspots``: ``cluster``, ``system``, ``level``, ``year``, ``permutat
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import pandas as pd
 from fastapi import FastAPI
@@ -57,6 +60,25 @@ HOW = {
         "Regions in other countries specialised where this region is not but has related "
         "capabilities (high relatedness density): the score is the share of the region's "
         "density-weighted gaps the partner covers."
+    ),
+    "needs": (
+        "Each member needs the clusters it is not specialised in (RCA below 1) but is well "
+        "placed for: its relatedness density there is in its top quarter. A need is covered "
+        "when another member is specialised in it (RCA at least 1): the partnership brings "
+        "that capability. Bars: the highest density of the members needing the cluster; "
+        "colour: covered or not."
+    ),
+    "candidates": (
+        "Regions of the same level outside the partnership (in other countries than every "
+        "member) ranked by the share of the uncovered needs they are specialised in, each need "
+        "weighted by its density (1 = they hold every uncovered need); among equal shares, the "
+        "more strongly specialised there first (strength: the symmetric RCA, 0 at RCA 1, near 1 "
+        "for a high RCA, weighted the same way). 'Add' opens the partnership with that region "
+        "in it."
+    ),
+    "members": (
+        "Per member: its specialisations (RCA at least 1), the clusters it needs, how many of "
+        "those another member covers, and how many of the other members' needs it covers."
     ),
     "hotspots": (
         "Local Moran's I of the cluster's LQ on contiguous regions (queen contiguity, islands "
@@ -249,12 +271,14 @@ def cluster_panels(atlas: Any, code: str, *, scheme: str, year: int | None) -> l
 
 
 # -- partner finder -------------------------------------------------------------------------
-def _partner_panel(kind: str, items: list[dict], region: str, extra: str) -> Panel:
+def _partner_panel(kind: str, items: list[dict], region: str, extra: str, code: str) -> Panel:
     frame = pd.DataFrame(
         items, columns=["region", "name", "country", "score", extra, "reasons"]
     ).assign(**{extra: lambda f: _joined(f.to_dict("records"), extra)})
     frame["reasons"] = _joined(frame.to_dict("records"), "reasons")
     frame["label"] = frame["name"].fillna(frame["region"]) + " (" + frame["region"] + ")"
+    frame["partnership"] = [f"Partnership with {r}" for r in frame["region"]]
+    frame["partnership_url"] = [_partners_url([code, r], 10) for r in frame["region"]]
     title = f"{kind.capitalize()} partners of {region}"
     label = "Profile similarity (cosine)" if kind == "similar" else "Share of gaps covered"
     return Panel(
@@ -267,6 +291,7 @@ def _partner_panel(kind: str, items: list[dict], region: str, extra: str) -> Pan
             Column("country", "Country"),
             Column("score", label, ".3f"),
             Column("reasons", "Why"),
+            Column("partnership", "Partnership", link="{partnership_url}"),
         ],
         spec=charts.bars(frame, "score", "label", label, title, ".3f") if len(frame) else None,
         kind="chart" if len(frame) else "table",
@@ -275,33 +300,24 @@ def _partner_panel(kind: str, items: list[dict], region: str, extra: str) -> Pan
     )
 
 
-def build_partners(ctx: ViewContext) -> Page:
-    atlas, q = ctx.atlas, ctx.query
-    code = q.code("region")
-    cluster = q.code("cluster")
-    n = q.integer("n", 1, 50) or 10
-    info = atlas.info()
-    system = info.get("default_system")
-    panels: list[Panel] = []
-    context: dict[str, Any] = {"region": None, "method": None}
-    if code is not None:
-        got = atlas.partners(code, cluster=cluster, n=n)
-        system = got["system"]
-        label = got["region"]["name"] or code
-        panels += [
-            _partner_panel("similar", got["similar"], label, "shared"),
-            _partner_panel("complementary", got["complementary"], label, "adds"),
-        ]
-        context.update(
-            region=got["region"], method=got["method"], year=got["year"], note=got.get("note")
-        )
-    elif cluster is not None:
-        raise InputError("give a region to find partners for", parameter="region")
-    scheme = got["scheme"] if code is not None else info.get("default_scheme")
+def _partners_url(members: list[str], n: int) -> str:
+    """The partner finder's URL of a partnership (2+ members) or of one region's partners."""
+    if len(members) == 1:
+        return "/partners?" + urlencode({"region": members[0]}) + "#partnership"
+    return "/partners?" + urlencode({"regions": ",".join(members), "n": n}, safe=",")
+
+
+def _form_context(
+    atlas: Any,
+    system: str | None,
+    scheme: str | None,
+    cluster: str | None,
+    level: int | None = None,
+) -> dict:
     clusters = atlas.clusters(scheme) if scheme else []
-    regions = atlas.regions(system=system, per_page=500)["items"] if system else []
-    context.update(
-        cluster_options=[
+    regions = atlas.regions(system=system, level=level, per_page=500)["items"] if system else []
+    return {
+        "cluster_options": [
             {"value": "", "label": "Any cluster", "selected": cluster is None},
             *options(
                 [c["cluster"] for c in clusters],
@@ -309,9 +325,36 @@ def build_partners(ctx: ViewContext) -> Page:
                 {c["cluster"]: c["cluster_name"] for c in clusters},
             ),
         ],
-        region_list=[{"code": r["code"], "name": r["name"]} for r in regions],
-        n=n,
-    )
+        "region_list": [{"code": r["code"], "name": r["name"]} for r in regions],
+    }
+
+
+def build_partners(ctx: ViewContext) -> Page:
+    atlas, q = ctx.atlas, ctx.query
+    if q.raw("regions") is not None or q.raw("add") is not None:
+        return build_partnership(ctx)
+    code = q.code("region")
+    cluster = q.code("cluster")
+    n = q.integer("n", 1, 50) or 10
+    info = atlas.info()
+    system = info.get("default_system")
+    panels: list[Panel] = []
+    context: dict[str, Any] = {"mode": "region", "region": None, "method": None}
+    if code is not None:
+        got = atlas.partners(code, cluster=cluster, n=n)
+        system = got["system"]
+        label = got["region"]["name"] or code
+        panels += [
+            _partner_panel("similar", got["similar"], label, "shared", code),
+            _partner_panel("complementary", got["complementary"], label, "adds", code),
+        ]
+        context.update(
+            region=got["region"], method=got["method"], year=got["year"], note=got.get("note")
+        )
+    elif cluster is not None:
+        raise InputError("give a region to find partners for", parameter="region")
+    scheme = got["scheme"] if code is not None else info.get("default_scheme")
+    context.update(_form_context(atlas, system, scheme, cluster), n=n)
     prov = got["provenance"] if code is not None else None
     return Page(
         kind="partners",
@@ -322,6 +365,211 @@ def build_partners(ctx: ViewContext) -> Page:
         context=context,
         panels=panels,
         provenance=page_provenance(atlas, prov, system, scheme),
+    )
+
+
+# -- partnership ----------------------------------------------------------------------------
+NEED_STATUS = {True: "Covered by a member", False: "Not covered"}
+NEED_COLOURS = ["#1b9e77", "#d95f02"]
+
+
+def _need_bars(needs: pd.DataFrame, title: str) -> dict:
+    """Bars of the needs' density, coloured by covered (green) or not (orange) whichever
+    appears first."""
+    spec = charts.bars(
+        needs, "density", "label", "Relatedness density", title, ".3f", "status", "Covered"
+    )
+    spec["encoding"]["color"]["scale"] = {
+        "domain": [NEED_STATUS[True], NEED_STATUS[False]],
+        "range": NEED_COLOURS,
+    }
+    return spec
+
+
+def _members(q: Any) -> list[str]:
+    """``regions`` (comma-separated) plus ``add`` (one code, the form's "add a region"; ignored
+    when already a member)."""
+    from clusteratlas.atlas.linkages import MAX_PARTNERSHIP
+
+    codes = q.codes("regions", MAX_PARTNERSHIP)
+    add = q.code("add")
+    if add is not None and add not in codes:
+        codes.append(add)
+    return codes
+
+
+def build_partnership(ctx: ViewContext) -> Page:
+    """``/partners?regions=A,B[&add=C][&n=10]``: what a set of regions covers together."""
+    from clusteratlas.atlas.linkages import MAX_PARTNERSHIP
+
+    atlas, q = ctx.atlas, ctx.query
+    if q.raw("region") is not None:
+        raise InputError(
+            "give either region (one region's partners) or regions (a partnership)",
+            parameter="regions",
+        )
+    if q.raw("cluster") is not None:
+        raise InputError(
+            "a partnership is over every cluster: leave cluster out", parameter="cluster"
+        )
+    n = q.integer("n", 1, 50) or 10
+    codes = _members(q)
+    got = atlas.partnership(codes, n=n)
+    names = {m["region"]: m["name"] or m["region"] for m in got["members"]}
+    full = len(codes) >= MAX_PARTNERSHIP
+    cluster_names = {x["cluster"]: x["name"] or x["cluster"] for x in got["needs"]}
+
+    needs = pd.DataFrame(
+        got["needs"],
+        columns=["cluster", "name", "density", "needed_by", "covered_by", "covered"],
+    )
+    needs["needed_by"] = [", ".join(v) for v in needs["needed_by"]]
+    needs["covered_by"] = [", ".join(v) or None for v in needs["covered_by"]]
+    needs["status"] = needs["covered"].map(NEED_STATUS)
+    needs["label"] = needs["name"].fillna(needs["cluster"])
+    needs["href"] = [f"/clusters/{c}" for c in needs["cluster"]]
+    k = len(codes)
+    coverage = got["coverage"]
+    title = f"What the partnership needs and covers, {got['year']}"
+    need_panel = Panel(
+        id="needs",
+        title=title,
+        data=needs,
+        columns=[
+            Column("label", "Cluster", link="{href}"),
+            Column("density", "Relatedness density", ".3f"),
+            Column("needed_by", "Needed by"),
+            Column("status", "Covered"),
+            Column("covered_by", "Specialised member"),
+        ],
+        spec=_need_bars(needs, title) if len(needs) else None,
+        kind="chart" if len(needs) else "table",
+        how_to_read=HOW["needs"],
+        summary=(
+            f"Together the {k} regions cover {len(got['covered'])} of the "
+            f"{len(got['needed'])} clusters they need ({coverage:.0%}); "
+            f"{len(got['uncovered'])} uncovered."
+            if coverage is not None
+            else "The members need nothing: no cluster with related capabilities is missing."
+        ),
+    )
+
+    cand = pd.DataFrame(
+        got["candidates"],
+        columns=["region", "name", "country", "score", "strength", "fills", "reasons"],
+    )
+    cand["fills"] = [", ".join(cluster_names.get(u, u) for u in v) for v in cand["fills"]]
+    cand["reasons"] = _joined(cand.to_dict("records"), "reasons")
+    cand["label"] = cand["name"].fillna(cand["region"]) + " (" + cand["region"] + ")"
+    cand["add"] = [None if full else f"Add {r}" for r in cand["region"]]
+    cand["add_url"] = [_partners_url([*codes, r], n) for r in cand["region"]]
+    ctitle = "Regions that would fill the gaps"
+    cand_panel = Panel(
+        id="candidates",
+        title=ctitle,
+        data=cand,
+        columns=[
+            Column("region", "Region code", link="/regions/{region}"),
+            Column("name", "Region"),
+            Column("country", "Country"),
+            Column("score", "Share of uncovered needs filled", ".3f"),
+            Column("strength", "Strength", ".3f"),
+            Column("fills", "Fills"),
+            Column("reasons", "Why"),
+            Column("add", "Partnership", link="{add_url}"),
+        ],
+        spec=charts.bars(cand, "score", "label", "Share of uncovered needs filled", ctitle, ".3f")
+        if len(cand)
+        else None,
+        kind="chart" if len(cand) else "table",
+        how_to_read=HOW["candidates"],
+        summary=(
+            f"{len(cand)} regions; the first fills {cand['score'].iloc[0]:.0%} of the "
+            "uncovered needs."
+            if len(cand)
+            else (
+                "Nothing to fill: the members cover every need together."
+                if not got["uncovered"]
+                else "No region outside the partnership is specialised in an uncovered need."
+            )
+        ),
+    )
+
+    mem = pd.DataFrame(
+        [
+            {
+                "region": m["region"],
+                "name": m["name"],
+                "country": m["country"],
+                "specialisations": len(m["specialisations"]),
+                "needs": len(m["needs"]),
+                "needs_covered": sum(1 for u in m["needs"] if u in set(got["covered"])),
+                "covers": len(m["covers"]),
+                "needs_list": ", ".join(cluster_names.get(u, u) for u in m["needs"]),
+            }
+            for m in got["members"]
+        ],
+        columns=[
+            *("region", "name", "country", "specialisations", "needs", "needs_covered"),
+            *("covers", "needs_list"),
+        ],
+    )
+    mem_panel = Panel(
+        id="members",
+        title="The members",
+        data=mem,
+        columns=[
+            Column("region", "Region code", link="/regions/{region}"),
+            Column("name", "Region"),
+            Column("country", "Country"),
+            Column("specialisations", "Specialisations (RCA ≥ 1)", ".0f"),
+            Column("needs", "Needs", ".0f"),
+            Column("needs_covered", "Needs covered by the others", ".0f"),
+            Column("covers", "Others' needs it covers", ".0f"),
+            Column("needs_list", "What it needs"),
+        ],
+        kind="table",
+        how_to_read=HOW["members"],
+        summary=f"{k} regions of {got['system']}"
+        + (f" level {got['level']}" if got["level"] is not None else "")
+        + f", {got['year']}.",
+    )
+    members = [
+        {
+            **m,
+            "label": names[m["region"]],
+            "remove_url": _partners_url([c for c in codes if c != m["region"]], n),
+            "partners_url": "/partners?" + urlencode({"region": m["region"]}),
+        }
+        for m in got["members"]
+    ]
+    context: dict[str, Any] = {
+        "mode": "partnership",
+        "members": members,
+        "year": got["year"],
+        "system": got["system"],
+        "level": got["level"],
+        "coverage": coverage,
+        "needed": got["needed"],
+        "covered": got["covered"],
+        "uncovered": got["uncovered"],
+        "method": got["method"],
+        "full": full,
+        "max_members": MAX_PARTNERSHIP,
+        "n": n,
+        "api_url": "/api/partnership?" + urlencode({"regions": ",".join(codes), "n": n}, safe=","),
+        **_form_context(atlas, got["system"], None, None, got["level"]),
+    }
+    context.pop("cluster_options")
+    return Page(
+        kind="partners",
+        title="Partnership: " + ", ".join(names[c] for c in codes),
+        template="partners.html",
+        path="/partners",
+        params={"regions": ",".join(codes), "n": n},
+        context=context,
+        panels=[need_panel, cand_panel, mem_panel],
+        provenance=page_provenance(atlas, got["provenance"], got["system"], got["scheme"]),
     )
 
 
