@@ -319,14 +319,13 @@ def score_data(
     given = [data, denominators, groups]
     if any(isinstance(x, pd.DataFrame | pd.Series) for x in given):
         return tables.scoreboard_data(data, denominators, groups)
-    from clusteratlas.engine import as_backend
     from clusteratlas.scoreboard.engine_input import read_inputs
 
     return read_inputs(
         data,
         denominators,
         groups,
-        backend=as_backend(backend),
+        backend=backend,
         indicators=framework.indicator_codes,
         unknown_indicators=unknown,
     )

@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from clusteratlas.engine import engine_of, read_csv_text, with_memory_fallback
+from clusteratlas.engine import as_backend, engine_of, read_csv_text, with_memory_fallback
 from clusteratlas.errors import InputError
 from clusteratlas.fileio import sha256_file
 from clusteratlas.scoreboard import tables
@@ -114,7 +114,8 @@ def read_inputs(
     indicators: Collection[str] | None = None,
     unknown_indicators: str = "error",
 ) -> ScoreboardData:
-    """:class:`~.tables.ScoreboardData` of input files read by ``backend``.
+    """:class:`~.tables.ScoreboardData` of input files read by ``backend`` (an Ibis backend,
+    a SparkSession or an engine name, :func:`clusteratlas.engine.as_backend`).
 
     ``indicators``: the framework's indicator codes; the engine keeps only their rows. Rows
     of other indicators are dropped there with ``unknown_indicators="ignore"`` (what the
@@ -122,6 +123,7 @@ def read_inputs(
     that the pipeline's *unknown indicator* error names the file's line. The provenance
     entries are those of :meth:`~.tables.ScoreboardData.from_files`.
     """
+    backend = as_backend(backend)
     data = Path(data)
     drop = unknown_indicators == "ignore"
     values = read_long(backend, data, "indicator", keep=indicators, drop_others=drop)
