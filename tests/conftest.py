@@ -107,6 +107,37 @@ def spark_backend():
 
 
 @pytest.fixture()
+def use_engine(request, monkeypatch) -> Callable[[str], object]:
+    """Return ``use(name)``, which makes ``name`` (``duckdb`` or ``spark``) the engine of the
+    test and returns its Ibis backend: ``$CLUSTERATLAS_ENGINE`` (read by ``connect()``, the
+    CLI's ``--engine`` and the API's default ``backend``) and, for Spark, Ibis's default
+    backend (``expr.to_pandas()``) and the shared session of :func:`spark_backend`.
+
+    The engine-parametrised suites (``tests/mapping``, ``tests/linkages``,
+    ``tests/scoreboard``) build their ``engine`` fixture on it::
+
+        @pytest.fixture(params=["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+        def engine(request, use_engine):
+            use_engine(request.param)
+            return request.param
+    """
+    import ibis
+
+    def use(name: str):
+        if name == "duckdb":
+            from clusteratlas.engine import connect
+
+            monkeypatch.setenv("CLUSTERATLAS_ENGINE", "duckdb")
+            return connect()
+        backend = request.getfixturevalue("spark_backend")
+        monkeypatch.setenv("CLUSTERATLAS_ENGINE", "spark")
+        monkeypatch.setattr(ibis.options, "default_backend", backend)
+        return backend
+
+    return use
+
+
+@pytest.fixture()
 def run_cli(capsys) -> Callable[..., tuple[int, str, str]]:
     """Run ``clusteratlas ARGS...`` in-process through the real entry point; return
     (exit code, stdout, stderr)."""
@@ -126,3 +157,23 @@ def run_cli(capsys) -> Callable[..., tuple[int, str, str]]:
         return code, captured.out, captured.err
 
     return run
+
+
+@pytest.fixture()
+def duckdb_twin(run_cli) -> Callable[..., None]:
+    """Return ``check(args, outs)``: run the command ``args`` again with ``--engine duckdb``,
+    writing each output of ``outs`` (paths among ``args``) beside it as ``duckdb-NAME``, and
+    assert that every output equals its DuckDB twin (``tests.engine_checks.assert_same_tables``).
+    A Spark test calls it to show that Spark gives DuckDB's result."""
+    import pandas as pd
+
+    from tests.engine_checks import assert_same_tables
+
+    def check(args: list, outs: list[Path]) -> None:
+        twins = {str(o): o.with_name(f"duckdb-{o.name}") for o in outs}
+        code, _, err = run_cli(*[twins.get(str(a), a) for a in args], "--engine", "duckdb")
+        assert code == 0, err
+        for out in outs:
+            assert_same_tables(pd.read_csv(out), pd.read_csv(twins[str(out)]))
+
+    return check

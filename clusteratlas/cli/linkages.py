@@ -22,6 +22,7 @@ from typing import Any
 import typer
 
 from clusteratlas.cli.common import console, store_path
+from clusteratlas.cli.engine_options import EngineOption, SparkMasterOption
 from clusteratlas.cli.option_groups import option_group
 from clusteratlas.errors import InputError
 
@@ -65,31 +66,36 @@ def _load(
     where: list[str] | None,
     measure: list[str] | None,
     total_industry: str | None = None,
+    backend: Any = None,
+    lazy: bool = False,
+    years: list[int] | None = None,
 ) -> tuple[Any, str, dict[str, Any]]:
-    """The unit panel, its unit column and the provenance inputs."""
-    from clusteratlas.fileio import sha256_file
-    from clusteratlas.linkages.api import definitions_frame, store_unit_panel, unit_panel
+    """The unit panel, its unit column and the provenance inputs.
+
+    With ``--panel`` the file is read, checked and summed into clusters on ``backend``
+    (:func:`clusteratlas.linkages.api.unit_table`); ``lazy`` returns that
+    :class:`~clusteratlas.linkages.api.UnitTable` as it is (for expressions run on the engine),
+    otherwise the small region × unit × year frame (of ``years``) is collected.
+    """
+    from clusteratlas.linkages.api import store_unit_panel, unit_table
 
     if panel is not None:
         if store is not None:
             raise InputError("give --panel or --store, not both", parameter="--store")
         if clusters is not None and scheme is not None:
             raise InputError("give --clusters or --scheme, not both", parameter="--scheme")
-        from clusteratlas.sources.files import read_panel
-
-        frame = read_panel(panel)
-        inputs = [{"role": "panel", "path": str(panel), "sha256": sha256_file(panel)}]
-        defs = None
+        definitions = clusters if clusters is not None else scheme
+        ut = unit_table(panel, definitions, total_industry=total_industry, backend=backend)
+        inputs = list(ut.inputs)
         if clusters is not None:
-            defs = definitions_frame(clusters)
+            from clusteratlas.fileio import sha256_file
+
             inputs.append(
                 {"role": "definitions", "path": str(clusters), "sha256": sha256_file(clusters)}
             )
         elif scheme is not None:
-            defs = definitions_frame(scheme)
             inputs.append({"role": "definitions", "scheme": scheme})
-        table, unit = unit_panel(frame, defs, total_industry=total_industry)
-        return table, unit, {"inputs": inputs}
+        return (ut if lazy else ut.to_pandas(years)), ut.unit, {"inputs": inputs}
     if scheme is None:
         raise InputError(
             "give --panel FILE, or --store PATH with --scheme NAME", parameter="--panel"
@@ -103,6 +109,33 @@ def _load(
         measures=measure,
     )
     return table, unit, {"store": prov}
+
+
+def _backend(src: PanelInput, engine: str | None, spark_master: str | None) -> Any:
+    """The engine of ``--engine`` for a ``--panel`` input; ``None`` for the store (a DuckDB
+    file, read by its own connection), refusing ``--engine spark`` there before any JVM
+    starts."""
+    from clusteratlas.cli.engine_options import backend_for
+    from clusteratlas.engine import engine_name
+
+    name = engine_name(engine)
+    if src.panel is None:
+        if name != "duckdb":
+            raise InputError(
+                "the store is a DuckDB file: read it with --engine duckdb, or give --panel "
+                "files to Spark",
+                parameter="--engine",
+            )
+        return None
+    with console.status(f"starting {name}"):
+        return backend_for(name, spark_master)
+
+
+def _engine(backend: Any) -> str:
+    """The engine name for the provenance record (the store is read by DuckDB)."""
+    from clusteratlas.engine import engine_of
+
+    return "duckdb" if backend is None else engine_of(backend)
 
 
 def _record(command: str, source: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
@@ -160,10 +193,13 @@ class PanelInput:
     measure: list[str] | None = MEASURE
     total_industry: str | None = TOTAL
 
-    def load(self) -> tuple[Any, str, dict[str, Any]]:
+    def load(
+        self, backend: Any = None, *, lazy: bool = False, years: list[int] | None = None
+    ) -> tuple[Any, str, dict[str, Any]]:
         """The unit panel, its unit column and the provenance inputs (see :func:`_load`)."""
         return _load(self.panel, self.clusters, self.scheme, self.store, self.industries,
-                     self.dataset, self.where, self.measure, self.total_industry)  # fmt: skip
+                     self.dataset, self.where, self.measure, self.total_industry,
+                     backend, lazy, years)  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:
@@ -182,6 +218,8 @@ def register(app: typer.Typer) -> None:
         region: list[str] | None = typer.Option(
             None, "--region", help="Opportunities of these regions only (repeatable)."
         ),
+        engine: str | None = EngineOption,
+        spark_master: str | None = SparkMasterOption,
         *,
         src: PanelInput,
     ) -> None:
@@ -196,11 +234,12 @@ def register(app: typer.Typer) -> None:
         if diagonal not in ("one", "zero"):
             raise InputError(f"must be one or zero, got {diagonal!r}", parameter="--diagonal")
         opts = ComplexityOptions(rca_threshold, diagonal, ddof, density_scale)
+        backend = _backend(src, engine, spark_master)
         with console.status("reading the panel"):
-            frame, unit, source = src.load()
+            frame, unit, source = src.load(backend, years=year or None)
         with console.status("computing complexity"):
             table = complexity_table(frame, unit, year=year or None, options=opts)
-        options = {"unit": unit, "year": year, **vars(opts)}
+        options = {"unit": unit, "year": year, **vars(opts), "engine": _engine(backend)}
         _write(table, out, _record("complexity", source, options))
         if opportunities_out is not None:
             last = max(year) if year else None
@@ -228,6 +267,8 @@ def register(app: typer.Typer) -> None:
         weight: list[str] | None = typer.Option(
             None, "--weight", help="Weight of a matrix, NAME=W (default 1 each)."
         ),
+        engine: str | None = EngineOption,
+        spark_master: str | None = SparkMasterOption,
         *,
         src: PanelInput,
     ) -> None:
@@ -248,8 +289,13 @@ def register(app: typer.Typer) -> None:
             defs = definitions_frame(src.clusters if src.clusters is not None else src.scheme)
             scheme_in = None if src.store is None else src.scheme
             src_in = dataclasses.replace(src, clusters=None, scheme=scheme_in, industries=True)
+        backend = _backend(src_in, engine, spark_master)
         with console.status("reading the panel"):
-            frame, unit, source = src_in.load()
+            if src_in.panel is not None:  # only the year used comes back from the engine
+                ut, unit, source = src_in.load(backend, lazy=True)
+                frame = ut.to_pandas([year if year is not None else max(ut.years())])
+            else:
+                frame, unit, source = src_in.load()
         with console.status(f"computing {method} relatedness"):
             pairs = related_pairs(
                 frame,
@@ -271,6 +317,7 @@ def register(app: typer.Typer) -> None:
             "aggregate": aggregate,
             "links": links,
             "weights": weight,
+            "engine": _engine(backend),
         }
         _write(pairs, out, _record("related", source, options))
         n = pairs["link"].value_counts()
@@ -292,6 +339,8 @@ def register(app: typer.Typer) -> None:
             None, "--dynamic-out", help="Also write dynamic shift-share."
         ),
         portfolio_measure: str = typer.Option("lq", "--portfolio-measure", help="lq | share."),
+        engine: str | None = EngineOption,
+        spark_master: str | None = SparkMasterOption,
         *,
         src: PanelInput,
     ) -> None:
@@ -308,11 +357,17 @@ def register(app: typer.Typer) -> None:
         ):
             if path is not None:
                 output_format(path, name)
+        backend = _backend(src, engine, spark_master)
         with console.status("reading the panel"):
-            frame, unit, source = src.load()
+            panel, unit, source = src.load(backend, lazy=True)
         with console.status("shift-share and portfolio"):
-            tables = trends_tables(frame, unit, start, end, measure=portfolio_measure)
-        options = {"unit": unit, "years": [start, end], "portfolio_measure": portfolio_measure}
+            tables = trends_tables(panel, unit, start, end, measure=portfolio_measure)
+        options = {
+            "unit": unit,
+            "years": [start, end],
+            "portfolio_measure": portfolio_measure,
+            "engine": _engine(backend),
+        }
         _write(tables["shift_share"], out, _record("trends", source, options))
         for key, path in (("portfolio", portfolio_out), ("dynamic", dynamic_out)):
             if path is not None:

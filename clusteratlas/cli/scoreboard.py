@@ -5,6 +5,7 @@
         [--normalise ...] [--aggregate ... [--power P]] [--peers R1,R2] [--uncertainty N]
         [--strengths REGION] [--coverage] [--report FILE]
         [--edition open-data [--edition-data DIR] [--edition-out-dir DIR]]
+        [--engine duckdb|spark [--spark-master URL]]
 
 Writes ``scores.csv`` (``region, year, node, level, score, rank`` [+ rank bands]) and
 ``scores.csv.provenance.json`` (the provenance record with the pipeline log), both atomically.
@@ -20,6 +21,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from clusteratlas.cli.common import console, err_console
+from clusteratlas.cli.engine_options import EngineOption, SparkMasterOption, backend_for
 from clusteratlas.cli.options import (
     AggregateChoice,
     ImputeChoice,
@@ -30,6 +32,7 @@ from clusteratlas.cli.options import (
     parse_years,
     pick,
 )
+from clusteratlas.engine import engine_name
 from clusteratlas.errors import InputError
 
 
@@ -232,11 +235,13 @@ def register(app: typer.Typer) -> None:
             0, "--sensitivity", help="Saltelli base samples for Sobol indices of each choice."
         ),
         seed: int = typer.Option(1, "--seed", help="Random seed of --uncertainty/--sensitivity."),
+        engine: str | None = EngineOption,
+        spark_master: str | None = SparkMasterOption,
     ) -> None:
         """Score regions on a framework: pipeline, ranks, strengths/bottlenecks, uncertainty."""
         from clusteratlas.scoreboard import api, results
         from clusteratlas.scoreboard.framework import load_framework
-        from clusteratlas.scoreboard.tables import parse_region_list, scoreboard_data
+        from clusteratlas.scoreboard.tables import parse_region_list
 
         edition_out = pick(
             edition_out_dir, edition_out_old, new_name="--edition-out-dir", old_name="--edition-out"
@@ -274,7 +279,10 @@ def register(app: typer.Typer) -> None:
                     parameter="--framework",
                 )
             fw = load_framework(framework)
-            sd = scoreboard_data(data, denominators, groups)
+            with console.status(f"reading the data ({engine_name(engine)})"):
+                sd = api.score_data(
+                    fw, data, denominators, groups, backend=backend_for(engine, spark_master)
+                )
 
         if coverage_flag or report is not None:
             _coverage(fw, sd, coverage, report)

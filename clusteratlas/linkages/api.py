@@ -10,14 +10,16 @@ can use as they are. ``result.attrs["provenance"]`` (frames) or ``result["proven
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import ibis
 import numpy as np
 import pandas as pd
+from ibis.backends import BaseBackend
 
-from clusteratlas.engine import connect
+from clusteratlas.engine import as_backend, engine_of, reuse_for, with_memory_fallback
 from clusteratlas.errors import InputError
 from clusteratlas.linkages.colocation import (
     cluster_relatedness,
@@ -50,27 +52,202 @@ def definitions_frame(scheme: str | Path | pd.DataFrame, store: Any = None) -> p
     return get_scheme(str(scheme), store=store)
 
 
-def unit_panel(
-    panel: pd.DataFrame,
-    definitions: pd.DataFrame | None = None,
+@dataclass(frozen=True)
+class UnitTable:
+    """A unit panel as a lazy table on an engine: ``region, <unit>, year, employment``.
+
+    ``table`` lives on ``backend`` (read there from a file, or a memtable of a frame); nothing
+    is collected until :meth:`to_pandas` (the small region × unit × year table the matrix
+    algebra needs) or an expression of it runs (:func:`trends_tables`). ``inputs`` are the
+    provenance records of the files it was read from.
+    """
+
+    table: ibis.Table
+    unit: str
+    backend: BaseBackend
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def engine(self) -> str:
+        """``duckdb`` or ``spark``."""
+        return engine_of(self.backend)
+
+    def years(self) -> list[int]:
+        """The years of the panel, sorted (one small query)."""
+        got = self.backend.to_pyarrow(self.table.select("year").distinct())
+        return sorted(int(y) for y in got.column(0).to_pylist())
+
+    def to_pandas(self, years: Sequence[int] | None = None) -> pd.DataFrame:
+        """The table (of ``years`` only, if given) as a pandas frame, sorted by year, region
+        and unit; ``employment`` float64 (NaN where every member of a cluster is unknown)."""
+        t = self.table
+        if years is not None:
+            t = t.filter(t.year.isin([int(y) for y in years]))
+        t = t.order_by("year", "region", self.unit)
+        frame = with_memory_fallback(self.backend, lambda: self.backend.to_pandas(t))
+        return frame.astype({"year": "int64", "employment": "float64"})
+
+
+def _unknown_as_null(x: ibis.Value) -> ibis.Value:
+    """``x`` as float64 with NaN read as NULL: DuckDB reads a pandas NaN as NULL, Spark keeps
+    NaN, which would poison sums; this makes both engines see NULL."""
+    x = x.cast("float64")
+    return ibis.ifelse(x.isnan(), ibis.null("float64"), x)
+
+
+def _panel_on_engine(
+    panel: pd.DataFrame | ibis.Table | str | Path,
+    backend: BaseBackend,
+    definitions: pd.DataFrame | None,
+    definitions_file: str | None,
+    total_industry: str | None,
+) -> tuple[ibis.Table, list[dict[str, Any]]]:
+    """The panel as ``region, industry, year, employment`` on ``backend``, checked: the
+    columns, and (with ``definitions``) that every industry is in them.
+
+    A file is read by the engine (:func:`clusteratlas.mapping.panel_file.open_panel_file`:
+    CSV, Parquet or a folder of Parquet files; its checks run as aggregate queries there). A
+    file the engine path does not accept goes to :func:`~clusteratlas.sources.files.read_panel`,
+    whose InputError names the file, line and column — the same on every engine.
+    """
+    from clusteratlas.engine import is_parquet_folder
+    from clusteratlas.mapping.panel import (
+        check_panel_frame,
+        unknown_industries,
+        unknown_industry_error,
+    )
+    from clusteratlas.mapping.panel_file import open_panel_file
+
+    inputs: list[dict[str, Any]] = []
+    if isinstance(panel, pd.DataFrame):
+        check_columns(panel, ["region", "industry", "year", "employment"])
+        if definitions is not None:
+            check_panel_frame(
+                panel, definitions, definitions_file=definitions_file, total_industry=total_industry
+            )
+        table = ibis.memtable(panel[["region", "industry", "year", "employment"]])
+    elif isinstance(panel, ibis.Table):
+        for col in ("region", "industry", "year", "employment"):
+            if col not in panel.columns:
+                raise InputError(f"missing column {col!r}", column=col, parameter="panel")
+        table = panel
+        if definitions is not None:
+            codes = backend.to_pyarrow(table.select("industry").distinct()).column(0)
+            unknown = unknown_industries(codes.to_pylist(), definitions, total_industry)
+            if unknown:
+                raise unknown_industry_error(unknown, file=None, definitions_file=definitions_file)
+    else:
+        path = Path(panel)
+        table, industries = open_panel_file(path, backend)
+        if table is None and is_parquet_folder(path):
+            raise InputError(
+                "the Parquet folder is not a valid panel (it needs region, industry, year and "
+                "employment; non-empty codes; 4-digit years; non-negative numbers; one row per "
+                "region × industry × year)",
+                file=str(path),
+            )
+        if table is None:  # read_panel raises the InputError of a bad file, with its line
+            from clusteratlas.sources.files import read_panel
+
+            frame = read_panel(path)
+            industries = frame["industry"].unique().tolist()
+            table = ibis.memtable(frame[["region", "industry", "year", "employment"]])
+        if definitions is not None:
+            unknown = unknown_industries(industries, definitions, total_industry)
+            if unknown:
+                raise unknown_industry_error(
+                    unknown, file=str(path), definitions_file=definitions_file
+                )
+        from clusteratlas.mapping.api import _file_sha256
+
+        inputs.append({"role": "panel", "path": str(path), "sha256": _file_sha256(path)})
+    table = table.select(
+        region=table.region.cast("string"),
+        industry=table.industry.cast("string"),
+        year=table.year.cast("int64"),
+        employment=_unknown_as_null(table.employment),
+    )
+    return table, inputs
+
+
+def unit_table(
+    panel: pd.DataFrame | ibis.Table | str | Path,
+    definitions: pd.DataFrame | str | Path | None = None,
     *,
     total_industry: str | None = None,
-) -> tuple[pd.DataFrame, str]:
-    """The unit panel of an industry panel: as it is (``unit = "industry"``) or summed into the
-    clusters of ``definitions`` with their weights (``unit = "cluster"``, via
-    :func:`clusteratlas.mapping.api.map_panel`). Returns ``(frame, unit)``."""
-    check_columns(panel, ["region", "industry", "year", "employment"])
-    if total_industry is not None:
-        panel = panel[panel["industry"].astype(str) != str(total_industry)]
-    if definitions is None:
-        frame = panel[["region", "industry", "year", "employment"]].copy()
-        frame["employment"] = frame["employment"].fillna(0.0)
-        return frame, "industry"
-    from clusteratlas.mapping.api import map_panel
+    years: Sequence[int] | None = None,
+    backend: Any = None,
+) -> UnitTable:
+    """The unit panel of an industry panel as a lazy table on the engine (:class:`UnitTable`).
 
-    keep = [c for c in panel.columns if not c.endswith("_flag") and c != "flag"]
-    table = map_panel(panel[keep], definitions, level="none")
-    return table[["region", "cluster", "year", "employment"]].copy(), "cluster"
+    ``panel``: a frame, an Ibis table on ``backend``, or a panel file read by the engine
+    (CSV, Parquet, a folder of Parquet files). Without ``definitions`` the unit is
+    ``industry`` (unknown employment counts 0, as in ``ecomplexity``); with them (a frame, a
+    scheme name or file, see :func:`definitions_frame`) industries are summed into clusters
+    with their weights by the mapping's engine aggregation
+    (:func:`clusteratlas.mapping.aggregate.aggregate_to_clusters`; a cluster is unknown only
+    when all its members are). ``total_industry`` rows are dropped; ``years`` keeps only
+    those years. ``backend``: an Ibis backend, a SparkSession or an engine name
+    (:func:`clusteratlas.engine.as_backend`; default ``$CLUSTERATLAS_ENGINE``, else DuckDB).
+
+    Examples
+    --------
+    >>> panel = pd.DataFrame({"region": ["A", "A", "B"], "industry": ["i", "j", "i"],
+    ...                       "year": 2020, "employment": [1.0, 2.0, 4.0]})
+    >>> defs = pd.DataFrame({"industry": ["i", "j"], "cluster": ["C", "C"],
+    ...                      "cluster_type": "traded"})
+    >>> ut = unit_table(panel, defs, backend="duckdb")
+    >>> ut.unit, ut.to_pandas().employment.tolist()
+    ('cluster', [3.0, 4.0])
+    """
+    backend = as_backend(backend)
+    defs, defs_file = None, None
+    if definitions is not None:
+        from clusteratlas.classifications import validate_scheme
+
+        if not isinstance(definitions, pd.DataFrame):
+            defs_file = str(definitions) if Path(str(definitions)).is_file() else None
+        defs = validate_scheme(definitions_frame(definitions), parameter="definitions")
+    table, inputs = _panel_on_engine(panel, backend, defs, defs_file, total_industry)
+    if total_industry is not None:
+        table = table.filter(table.industry != str(total_industry))
+    if years is not None:
+        table = table.filter(table.year.isin([int(y) for y in years]))
+    if defs is None:
+        table = table.mutate(employment=table.employment.fill_null(0.0))
+        unit = "industry"
+    else:
+        from clusteratlas.mapping.aggregate import aggregate_to_clusters
+
+        cols = ["industry", "cluster"] + (["weight"] if "weight" in defs.columns else [])
+        d = ibis.memtable(defs[cols])
+        weight = _unknown_as_null(d.weight).fill_null(1.0) if "weight" in cols else 1.0
+        d = d.select(
+            industry=d.industry.cast("string"), cluster=d.cluster.cast("string"), weight=weight
+        )
+        full = table.mutate(establishments=ibis.null("float64"), payroll=ibis.null("float64"))
+        sums = aggregate_to_clusters(full, d, ("region", "year"))
+        sums = sums.filter(sums.cluster.notnull())
+        table = sums.select("region", "cluster", "year", "employment")
+        unit = "cluster"
+    reuse = reuse_for(backend)  # Spark: read the file and sum it once, however often it is used
+    return UnitTable(reuse(table) if reuse else table, unit, backend, inputs)
+
+
+def unit_panel(
+    panel: pd.DataFrame | ibis.Table | str | Path,
+    definitions: pd.DataFrame | str | Path | None = None,
+    *,
+    total_industry: str | None = None,
+    years: Sequence[int] | None = None,
+    backend: Any = None,
+) -> tuple[pd.DataFrame, str]:
+    """The unit panel of an industry panel, collected: as it is (``unit = "industry"``) or
+    summed into the clusters of ``definitions`` (``unit = "cluster"``). Returns
+    ``(frame, unit)``; the reading, checks and sums run on ``backend`` (:func:`unit_table`),
+    only the region × unit × year result comes back."""
+    ut = unit_table(panel, definitions, total_industry=total_industry, years=years, backend=backend)
+    return ut.to_pandas(), ut.unit
 
 
 def store_unit_panel(
@@ -228,8 +405,8 @@ def related_pairs(
 
 
 def trends_tables(
-    frame: pd.DataFrame,
-    unit: str,
+    frame: pd.DataFrame | ibis.Table | UnitTable,
+    unit: str | None,
     start: int,
     end: int,
     *,
@@ -237,21 +414,39 @@ def trends_tables(
     backend: Any = None,
 ) -> dict[str, pd.DataFrame]:
     """``shift_share`` (classic + Esteban-Marquillas + job creation), ``dynamic`` (year by
-    year, summed) and ``portfolio`` (quadrants) tables between two years."""
-    con = backend or connect()
-    present = set(int(y) for y in pd.unique(frame["year"]))
+    year, summed) and ``portfolio`` (quadrants) tables between two years.
+
+    They are Ibis expressions run wholly on the engine: ``frame`` is a :class:`UnitTable`
+    (its backend; ``unit`` may be ``None``), an Ibis table on ``backend``, or a pandas frame
+    (sent to ``backend`` as a memtable). ``backend``: as in :func:`unit_table`. Only the three
+    results (region × unit rows) are collected.
+    """
+    if isinstance(frame, UnitTable):
+        con, unit, t = frame.backend, unit or frame.unit, frame.table
+        present = set(frame.years())
+    else:
+        con = as_backend(backend)
+        if isinstance(frame, pd.DataFrame):
+            present = {int(y) for y in pd.unique(frame["year"])}
+            t = ibis.memtable(
+                frame[["region", unit, "year", "employment"]].astype({"employment": float})
+            )
+        else:
+            t = frame
+            got = con.to_pyarrow(t.select("year").distinct()).column(0).to_pylist()
+            present = {int(y) for y in got}
+        t = t.mutate(employment=_unknown_as_null(t.employment))
+    if unit is None:
+        raise TypeError("trends_tables() needs unit with a frame or an Ibis table")
     for y in (start, end):
         if y not in present:
             raise InputError(f"the panel has no year {y}", parameter="--years")
-    t = ibis.memtable(frame[["region", unit, "year", "employment"]].astype({"employment": float}))
+    exprs = {
+        "shift_share": shift_share(t, start, end, unit=unit),
+        "dynamic": dynamic_shift_share(t, start, end, unit=unit),
+        "portfolio": portfolio(t, start, end, unit=unit, measure=measure),
+    }
     return {
-        "shift_share": con.to_pandas(
-            shift_share(t, start, end, unit=unit).order_by("region", unit)
-        ),
-        "dynamic": con.to_pandas(
-            dynamic_shift_share(t, start, end, unit=unit).order_by("region", unit)
-        ),
-        "portfolio": con.to_pandas(
-            portfolio(t, start, end, unit=unit, measure=measure).order_by("region", unit)
-        ),
+        key: with_memory_fallback(con, lambda e=expr: con.to_pandas(e.order_by("region", unit)))
+        for key, expr in exprs.items()
     }

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import scipy.stats
 
+from clusteratlas.engine import as_backend
 from clusteratlas.errors import InputError
 from clusteratlas.linkages.colocation import colocation
 from clusteratlas.linkages.network import agreement, pairs_frame, related_network
@@ -31,31 +32,50 @@ VARIANTS = (
 )
 
 
-def msa_traded_matrix(msa_csv: str | Path) -> tuple[np.ndarray, np.ndarray]:
-    """MSA × traded-cluster employment matrix (``emp_tl``) and the cluster codes."""
+def msa_traded_matrix(msa_csv: str | Path, backend: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """MSA × traded-cluster employment matrix (``emp_tl``) and the cluster codes.
+
+    The engine of ``backend`` (an Ibis backend, a SparkSession or an engine name; default
+    ``$CLUSTERATLAS_ENGINE``, else DuckDB) reads the table, keeps the traded rows and sums
+    ``emp_tl`` per MSA × cluster; only that sum (917 × 51 cells) is collected.
+    """
+    con = as_backend(backend)
     cols = ["region_code_t", "cluster_code_t", "emp_tl", "traded_b"]
     try:
-        d = pd.read_csv(msa_csv, usecols=cols, dtype={"region_code_t": str, "cluster_code_t": str})
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read the CMP MSA table: {exc}", file=msa_csv) from None
-    d = d[d["traded_b"].astype(str).str.lower() == "true"]
-    e = d.pivot_table(
-        index="region_code_t", columns="cluster_code_t", values="emp_tl", aggfunc="sum"
-    ).fillna(0.0)
+        if con.name == "duckdb":
+            raw = con.read_csv(str(msa_csv), header=True, all_varchar=True)
+        else:
+            raw = con.read_csv(str(msa_csv), header=True, inferSchema=False)
+        absent = [c for c in cols if c not in raw.columns]
+        if absent:
+            raise ValueError(f"no column {', '.join(absent)}")
+        d = raw.filter(raw.traded_b.lower() == "true")
+        d = d.group_by(region=d.region_code_t, cluster=d.cluster_code_t).agg(
+            emp=d.emp_tl.strip().nullif("").cast("float64").sum()
+        )
+        long = con.to_pandas(d)
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"cannot read the CMP MSA table: {first}", file=msa_csv) from None
+    e = long.pivot(index="region", columns="cluster", values="emp")
+    e = e.dropna(how="all").dropna(axis=1, how="all").fillna(0.0)
     order = sorted(e.columns, key=int)
     return e[order].to_numpy(dtype=float), np.array(order)
 
 
-def cmp_comparison(msa_csv: str | Path, related_csv: str | Path) -> dict[str, Any]:
+def cmp_comparison(
+    msa_csv: str | Path, related_csv: str | Path, *, backend: Any = None
+) -> dict[str, Any]:
     """Spearman/Pearson agreement of every co-location variant with ``cr_lcemp`` over the 1,275
     pairs, and the network built from the default variant beside the CMP's flags.
 
     Returns a JSON-able dict: ``pairs``, ``variants`` (list of ``transform, method, spearman,
     pearson``) and ``network`` (agreement of our strong links with CMP's ``rel_all_90_v3``,
     with CMP's strong rule ``rel_all_90_v3 ∧ rel_i20_all_min_90_v3`` and with the top decile
-    of ``cr_lcemp`` itself).
+    of ``cr_lcemp`` itself). ``backend``: where the MSA table is read and summed
+    (:func:`msa_traded_matrix`).
     """
-    x, codes = msa_traded_matrix(msa_csv)
+    x, codes = msa_traded_matrix(msa_csv, backend)
     pub = pd.read_csv(related_csv, dtype={"clustera": str, "clusterb": str})
     pub = pub[pub["clustera"].astype(int) < pub["clusterb"].astype(int)]
     pub = pub.rename(columns={"clustera": "a", "clusterb": "b"})

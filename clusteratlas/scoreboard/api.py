@@ -302,6 +302,35 @@ def _years(
     return span
 
 
+def score_data(
+    framework: Framework,
+    data: DataInput,
+    denominators: str | Path | pd.DataFrame | None = None,
+    groups: str | Path | pd.DataFrame | pd.Series | None = None,
+    *,
+    backend: Any = None,
+    unknown: str = "error",
+) -> ScoreboardData:
+    """The :class:`~.tables.ScoreboardData` of :func:`score`'s inputs: files read by the
+    engine of ``backend`` (:func:`~.engine_input.read_inputs`, the framework's indicators
+    only), frames checked in memory (:func:`~.tables.scoreboard_data`)."""
+    if isinstance(data, ScoreboardData):
+        return data
+    given = [data, denominators, groups]
+    if any(isinstance(x, pd.DataFrame | pd.Series) for x in given):
+        return tables.scoreboard_data(data, denominators, groups)
+    from clusteratlas.scoreboard.engine_input import read_inputs
+
+    return read_inputs(
+        data,
+        denominators,
+        groups,
+        backend=backend,
+        indicators=framework.indicator_codes,
+        unknown_indicators=unknown,
+    )
+
+
 def score(
     framework: FrameworkInput,
     data: DataInput,
@@ -318,6 +347,7 @@ def score(
     unknown_indicators: Literal["error", "ignore"] = "error",
     structure_weights: Mapping[str, float] | None = None,
     member_weights: Mapping[str, float] | None = None,
+    backend: Any = None,
     **options: Unpack[PipelineOptions],
 ) -> ScoreboardResult:
     """Score ``data`` on ``framework`` and return the :class:`ScoreboardResult`.
@@ -333,6 +363,11 @@ def score(
     Monte Carlo of N draws adds ``rank_p05, rank_median, rank_p95`` for the analysed year
     (the latest scored); ``sensitivity=N`` adds Sobol indices from a Saltelli design with N
     base samples.
+
+    ``backend``: where input *files* are read (an Ibis backend, a SparkSession or an engine
+    name; default ``$CLUSTERATLAS_ENGINE``, else DuckDB): the engine reads them, keeps the
+    framework's indicators and the strict readers' checks run on what it returns
+    (:mod:`~.engine_input`); frames are checked in memory. The pipeline runs in numpy/pandas.
     """
     params = pipeline_params(**options)
     if uncertainty < 0:
@@ -342,9 +377,7 @@ def score(
     if unknown_indicators not in ("error", "ignore"):
         raise InputError("must be 'error' or 'ignore'", parameter="unknown_indicators")
     fw = _framework(framework)
-    sd = data if isinstance(data, ScoreboardData) else tables.scoreboard_data(
-        data, denominators, groups
-    )  # fmt: skip
+    sd = score_data(fw, data, denominators, groups, backend=backend, unknown=unknown_indicators)
     years = _years(year, sd)
     pipe = Pipeline(fw, params, years, unknown_indicators)
     run = pipe.run(sd)

@@ -71,3 +71,43 @@ def test_cli_map_store_on_spark_is_refused(tmp_path, capsys):
         sys.argv = old
     assert info.value.code == 2
     assert "the store is a DuckDB file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["trends", "--years", "2015:2016"],
+        ["complexity"],
+        ["related"],
+        ["scoreboard", "--framework", "fw.yaml"],
+        ["map", "--clusters", "c.csv"],
+    ],
+)
+def test_every_engine_command_takes_the_same_engine_option(args, tmp_path, run_cli):
+    """``--engine`` is the same option on map, trends, complexity, related and scoreboard: an
+    unknown engine is one line naming it, before any file is read."""
+    panel = tmp_path / "p.csv"
+    panel.write_text("region,industry,year,employment\nA,x,2015,1\n")
+    data = tmp_path / "d.csv"
+    data.write_text("region,year,indicator,value\nA,2015,I1,1\n")
+    fw = tmp_path / "fw.yaml"
+    fw.write_text(
+        "name: X\ndimensions:\n  - code: D1\n    name: D\n    subdimensions:\n"
+        "      - code: D1.1\n        name: S\n        indicators:\n"
+        "          - {code: I1, name: One, direction: 1}\n"
+    )
+    (tmp_path / "c.csv").write_text("industry,cluster,cluster_name,cluster_type\nx,C,C,traded\n")
+    where = ["--data", data] if args[0] == "scoreboard" else ["--panel", panel]
+    args = [str(tmp_path / a) if a.endswith((".yaml", ".csv")) else a for a in args]
+    code, _, err = run_cli(*args, *where, "--out", tmp_path / "o.csv", "--engine", "polars")
+    assert code == 2
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "parameter --engine: unknown engine 'polars'" in lines[0]
+    assert not (tmp_path / "o.csv").exists()
+
+
+@pytest.mark.parametrize("command", ["trends", "complexity", "related", "scoreboard", "map"])
+def test_engine_options_are_in_the_help(command, run_cli):
+    code, out, _ = run_cli(command, "--help")
+    assert code == 0
+    assert "--engine" in out and "--spark-master" in out

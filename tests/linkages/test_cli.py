@@ -31,10 +31,11 @@ def files(tmp_path):
     return tmp_path, panel, defs
 
 
-def test_complexity(files, run_cli):
+def test_complexity(files, run_cli, engine, duckdb_twin):
     tmp, panel, _ = files
     out, opp = tmp / "cx.csv", tmp / "opp.csv"
-    code, _, err = run_cli("complexity", "--panel", panel, "--out", out, "--opportunities-out", opp)
+    args = ["complexity", "--panel", panel, "--out", out, "--opportunities-out", opp]
+    code, _, err = run_cli(*args)
     assert code == 0, err
     t = pd.read_csv(out)
     assert list(t.columns[:10]) == [
@@ -44,28 +45,35 @@ def test_complexity(files, run_cli):
     assert set(t.m) <= {0, 1}
     rec = json.loads((tmp / "cx.csv.provenance.json").read_text())
     assert rec["command"] == "complexity" and rec["options"]["threshold"] == 1.0
+    assert rec["options"]["engine"] == engine
     assert opp.exists()
+    if engine == "spark":
+        duckdb_twin(args, [out, opp])
 
 
-def test_related_colocation_and_proximity(files, run_cli):
+def test_related_colocation_and_proximity(files, run_cli, engine, duckdb_twin):
     tmp, panel, defs = files
     out = tmp / "rel.csv"
-    code, _, err = run_cli(
-        "related", "--panel", panel, "--clusters", defs, "--method", "colocation", "--out", out
-    )
+    args = ["related", "--panel", panel, "--clusters", defs, "--method", "colocation"]
+    code, _, err = run_cli(*args, "--out", out)
     assert code == 0, err
     t = pd.read_csv(out)
     assert {"a", "b", "relatedness", "percentile", "link"} <= set(t.columns)
     assert len(t) == 4 * 3 // 2  # 4 clusters -> 6 pairs
-    code, _, err = run_cli(
+    out2 = tmp / "rel2.csv"
+    args2 = [
         "related", "--panel", panel, "--clusters", defs, "--method", "proximity",
-        "--aggregate", "bcr", "--out", out,
-    )  # fmt: skip
+        "--aggregate", "bcr", "--out", out2,
+    ]  # fmt: skip
+    code, _, err = run_cli(*args2)
     assert code == 0, err
-    assert len(pd.read_csv(out)) == 6
+    assert len(pd.read_csv(out2)) == 6
+    if engine == "spark":
+        duckdb_twin([*args, "--out", out], [out])
+        duckdb_twin(args2, [out2])
 
 
-def test_related_with_user_links(files, run_cli):
+def test_related_with_user_links(files, run_cli, engine):
     tmp, panel, _ = files
     links = tmp / "io.csv"
     links.write_text("a,b,value\ni1,i2,0.3\ni3,i4,0.8\ni1,i5,0.1\n")
@@ -78,19 +86,22 @@ def test_related_with_user_links(files, run_cli):
     assert {"colocation", "io"} <= set(t.columns) and len(t) == 15
 
 
-def test_trends(files, run_cli):
+def test_trends(files, run_cli, engine, duckdb_twin):
     tmp, panel, defs = files
     out, port, dyn = tmp / "ss.csv", tmp / "port.csv", tmp / "dyn.csv"
-    code, _, err = run_cli(
+    args = [
         "trends", "--panel", panel, "--clusters", defs, "--years", "2015:2017", "--out", out,
         "--portfolio-out", port, "--dynamic-out", dyn,
-    )  # fmt: skip
+    ]  # fmt: skip
+    code, _, err = run_cli(*args)
     assert code == 0, err
     ss = pd.read_csv(out)
     total = ss.national_share + ss.industry_mix + ss.regional_shift
     np.testing.assert_allclose(total, ss.actual_change, atol=1e-6)
     assert set(pd.read_csv(port).quadrant) <= {"rising", "mature", "emerging", "declining"}
     assert (pd.read_csv(dyn).steps == 2).all()
+    if engine == "spark":
+        duckdb_twin(args, [out, port, dyn])
 
 
 def test_partners_region_and_partnership(files, run_cli):

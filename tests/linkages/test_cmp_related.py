@@ -16,14 +16,16 @@ from clusteratlas.linkages.validation import cmp_comparison
 pytestmark = pytest.mark.shared
 
 
-@pytest.fixture(scope="module")
-def figures(shared_data):
+@pytest.fixture(scope="module", params=["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def figures(request, shared_data):
+    """The comparison, with the MSA table read and summed by each engine (once per engine)."""
     msa = shared_data / "us" / "uscmp_msa_clusters_2016.csv.gz"
     rel = shared_data / "clusters" / "uscmp_related_clusters.csv"
     for p in (msa, rel):
         if not p.exists():
             pytest.skip(f"{p} missing")
-    return cmp_comparison(msa, rel)
+    backend = "duckdb" if request.param == "duckdb" else request.getfixturevalue("spark_backend")
+    return cmp_comparison(msa, rel, backend=backend)
 
 
 def test_shape(figures) -> None:
@@ -55,3 +57,21 @@ def test_network_beside_cmp(figures) -> None:
     # far better than chance: under independence kappa would be about 0
     assert top["kappa"] > 0.5
     assert net["vs_cmp_strongly_related"]["kappa"] > 0.25
+
+
+def test_same_figures_as_duckdb(figures, shared_data) -> None:
+    """Whichever engine read the MSA table, the figures are DuckDB's (to 1e-9)."""
+    want = cmp_comparison(
+        shared_data / "us" / "uscmp_msa_clusters_2016.csv.gz",
+        shared_data / "clusters" / "uscmp_related_clusters.csv",
+        backend="duckdb",
+    )
+    assert figures["network"] == want["network"]
+    for got, ref in zip(figures["variants"], want["variants"], strict=True):
+        assert (got["transform"], got["method"], got["pairs"]) == (
+            ref["transform"],
+            ref["method"],
+            ref["pairs"],
+        )
+        assert got["spearman"] == pytest.approx(ref["spearman"], rel=1e-9, abs=1e-9)
+        assert got["pearson"] == pytest.approx(ref["pearson"], rel=1e-9, abs=1e-9)

@@ -1,10 +1,31 @@
-"""Fixtures for the scoreboard tests: small hand-made frameworks and data (no real data)."""
+"""Fixtures for the scoreboard tests: small hand-made frameworks and data (no real data), and
+which tests run on both engines.
+
+**The rule.** The scoreboard's relational part is reading its input files (``--data``,
+``--denominators``, ``--groups``) on the engine and keeping the framework's indicators there
+(:mod:`clusteratlas.scoreboard.engine_input`); the pipeline is numpy/pandas. So a test runs
+on DuckDB and on Spark when its inputs are files read through ``score`` / the CLI: the COINr
+ASEM reproduction (from CSV files of its stages' raw inputs), the CLI end to end (scores and
+sidecar, strengths, a bad data file) and the bad-input tests of ``test_engines.py``. It takes
+the ``engine`` fixture; its Spark case carries the ``spark`` marker and compares its scores and
+ranks with DuckDB's (``duckdb_twin``, numbers to 1e-9, ranks identical). Tests of the pipeline
+steps, frameworks, uncertainty and the edition run once: they never read a file through an
+engine (their inputs are frames, or the edition's own reader).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+
+
+@pytest.fixture(params=["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def engine(request, use_engine) -> str:
+    """The engine of the test: ``duckdb`` or ``spark`` (see the module docstring)."""
+    use_engine(request.param)
+    return request.param
+
 
 FRAMEWORK_YAML = """\
 name: Example

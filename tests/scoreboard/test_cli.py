@@ -22,11 +22,11 @@ def run_cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
     return code, out.out, out.err
 
 
-def test_scoreboard_writes_scores_and_sidecar(example_files, tmp_path, monkeypatch, capsys):
+def test_scoreboard_writes_scores_and_sidecar(
+    example_files, tmp_path, monkeypatch, capsys, engine, duckdb_twin
+):
     out = tmp_path / "scores.csv"
-    code, _, err = run_cli(
-        monkeypatch,
-        capsys,
+    args = [
         "scoreboard",
         "--framework",
         example_files["framework"],
@@ -48,7 +48,8 @@ def test_scoreboard_writes_scores_and_sidecar(example_files, tmp_path, monkeypat
         "2020",
         "--out",
         out,
-    )
+    ]
+    code, _, err = run_cli(monkeypatch, capsys, *args)
     assert code == 0, err
     s = pd.read_csv(out)
     assert list(s.columns) == ["region", "year", "node", "level", "score", "rank"]
@@ -56,6 +57,9 @@ def test_scoreboard_writes_scores_and_sidecar(example_files, tmp_path, monkeypat
     prov = json.loads((tmp_path / "scores.csv.provenance.json").read_text())
     assert prov["pipeline"]["params"]["treat"]["winmax"] == 3
     assert prov["output"]["rows"] == 21
+    assert {i["role"]: i for i in prov["inputs"]}["data"]["engine"] == engine
+    if engine == "spark":  # the same scores and ranks as DuckDB's
+        duckdb_twin(args, [out])
 
 
 def test_uncertainty_columns(example_files, tmp_path, monkeypatch, capsys):
@@ -83,7 +87,7 @@ def test_uncertainty_columns(example_files, tmp_path, monkeypatch, capsys):
     assert (s["rank_p05"] <= s["rank_median"]).all() and (s["rank_median"] <= s["rank_p95"]).all()
 
 
-def test_strengths_with_user_peers(example_files, monkeypatch, capsys):
+def test_strengths_with_user_peers(example_files, monkeypatch, capsys, engine):
     code, stdout, err = run_cli(
         monkeypatch,
         capsys,
@@ -137,7 +141,7 @@ def test_bad_options_are_one_line_errors(
     assert len(err.strip().splitlines()) == 1
 
 
-def test_bad_data_file_names_line_and_column(example_files, tmp_path, monkeypatch, capsys):
+def test_bad_data_file_names_line_and_column(example_files, tmp_path, monkeypatch, capsys, engine):
     bad = tmp_path / "bad.csv"
     bad.write_text("region,year,indicator,value\nA,2020,I1,1\nA,2020,I2,x\n")
     out = tmp_path / "o.csv"

@@ -5,6 +5,10 @@ The shared folder holds every stage COINr computed on the ASEM Sustainable Conne
 (indicator mean within Group_EurAsia), treated (default winsorisation, winmax 6), normalised
 (min-max 0-100) and aggregated (weighted arithmetic means). We run our own pipeline on the raw
 data and compare every number, and which points were winsorised.
+
+The raw data, denominators and groups are written as the long CSV files a user gives and read
+back by each engine (DuckDB, Spark: :mod:`clusteratlas.scoreboard.engine_input`), so the
+reproduction holds on both.
 """
 
 from __future__ import annotations
@@ -16,13 +20,14 @@ import pandas as pd
 import pytest
 
 from clusteratlas.scoreboard.coinr import coinr_wide_to_long, framework_from_coinr_meta
+from clusteratlas.scoreboard.engine_input import read_inputs
 from clusteratlas.scoreboard.pipeline import Pipeline, ScoreboardData
 
 STAGES = ["raw", "denominated", "imputed", "treated", "normalised", "aggregated"]
 
 
-@pytest.fixture(scope="module")
-def asem(shared_file):
+@pytest.fixture(scope="module", params=["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def asem(request, shared_file, tmp_path_factory):
     meta = json.loads(shared_file("coinr/asem_method.json").read_text())
     fw = framework_from_coinr_meta(
         shared_file("coinr/asem_indicator_meta.csv"), shared_file("coinr/asem_aggregate_meta.csv")
@@ -45,7 +50,28 @@ def asem(shared_file):
         "normalise": {"method": "minmax", "range": [0, 100]},
         "aggregate": {"method": "arithmetic"},
     }
-    run = Pipeline(fw, params).run(ScoreboardData(data, den, grp))
+    tmp = tmp_path_factory.mktemp("asem")
+    data.to_csv(tmp / "data.csv", index=False)
+    den.to_csv(tmp / "den.csv", index=False)
+    grp.rename("group").rename_axis("region").reset_index().to_csv(tmp / "grp.csv", index=False)
+    backend = "duckdb" if request.param == "duckdb" else request.getfixturevalue("spark_backend")
+    sd = read_inputs(
+        tmp / "data.csv",
+        tmp / "den.csv",
+        tmp / "grp.csv",
+        backend=backend,
+        indicators=fw.indicator_codes,
+    )
+    assert sd.inputs["data"]["engine"] == request.param
+    in_memory = ScoreboardData(data, den, grp)
+    for got, want in ((sd.values, data), (sd.denominators, den)):  # read back exactly
+        pd.testing.assert_frame_equal(
+            got.sort_values(list(got.columns[:3])).reset_index(drop=True),
+            want.sort_values(list(want.columns[:3])).reset_index(drop=True),
+            check_dtype=False,
+        )
+    assert sd.groups.sort_index().equals(in_memory.groups.sort_index())
+    run = Pipeline(fw, params).run(sd)
     return fw, run, shared_file
 
 
