@@ -159,9 +159,10 @@ def _worker(engine: str, panel: str, defs: str, out: str) -> dict[str, Any]:
         "cells": record["summary"]["cells"],
         "strong": record["summary"]["strong"],
         "stars3": record["summary"]["stars3"],
+        "plan": record["output"].get("plan"),
     }
     if engine == "spark":
-        info["plan"] = _spark_plan(backend, panel, defs)
+        info["stage_plan"] = _spark_plan(backend, panel, defs)
     return info
 
 
@@ -182,7 +183,7 @@ def _spark_plan(backend: Any, panel: str, defs: str) -> dict[str, int]:
         backend=backend,
         status=_quiet,
     )
-    expr = _expression(table, d, bench, bench_file, options, Thresholds())
+    expr = _expression(table, d, bench, bench_file, options, Thresholds(), backend)
     frame = backend._session.sql(backend.compile(expr))
     plan = frame._jdf.queryExecution().executedPlan().toString()
     return {
@@ -295,6 +296,54 @@ def _checks(points: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+#: Assumptions of the projection to a cluster (stated in the result and in the README).
+PROJECTION = {
+    "records": 10_000_000_000,
+    "nodes": 100,
+    "cores_per_node": 16,
+    "parallel_efficiency": 0.7,  # of local-mode per-core throughput, across nodes
+    "seconds_per_shuffle_stage": 5.0,  # barrier, scheduling and network latency per exchange
+}
+
+
+def _projection(points: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Time of the same mapping on a 100-node cluster for 10 billion records.
+
+    From the largest Spark point: its per-core throughput (rows/s/core in local mode) scaled
+    to ``nodes × cores_per_node`` cores at ``parallel_efficiency``, plus a fixed latency per
+    shuffle stage of the measured physical plan. The mapping's shuffles carry the cluster
+    table (cells), not the records: the records are aggregated before the first exchange, so
+    the shuffle volume grows with regions × clusters × years, not with the records.
+    """
+    spark = [p for p in points if p["engine"] == "spark" and p.get("status") == "ok"]
+    if not spark:
+        return None
+    big = max(spark, key=lambda p: p["rows"])
+    per_core = big["rows_per_s_per_core"]
+    a = PROJECTION
+    cores = a["nodes"] * a["cores_per_node"]
+    compute_s = a["records"] / (per_core * cores * a["parallel_efficiency"])
+    stages = (big.get("stage_plan") or {}).get("shuffle_exchanges", 0)
+    total = compute_s + stages * a["seconds_per_shuffle_stage"]
+    return {
+        "assumptions": a,
+        "from_point": big["point"],
+        "measured_rows_per_s_per_core": per_core,
+        "shuffle_stages": stages,
+        "compute_s": round(compute_s, 1),
+        "stage_latency_s": stages * a["seconds_per_shuffle_stage"],
+        "projected_s": round(total, 1),
+        "projected_min": round(total / 60, 1),
+        "text": (
+            f"{a['records']:,} records on {a['nodes']} nodes x {a['cores_per_node']} cores: "
+            f"{per_core:,} rows/s/core measured at {big['point']} in local mode, at "
+            f"{a['parallel_efficiency']:.0%} efficiency, gives {compute_s:,.0f} s of scan and "
+            f"aggregation, plus {stages} shuffle stages x {a['seconds_per_shuffle_stage']:.0f} s "
+            f"= {total / 60:,.1f} min"
+        ),
+    }
+
+
 def run(size: str) -> dict[str, Any]:
     """Measure the points of ``size`` (or ``$CLUSTERATLAS_BENCH_SCALE_ROWS``) on both engines."""
 
@@ -318,7 +367,7 @@ def run(size: str) -> dict[str, Any]:
             rec.update(engine=engine, point=point, rows=rows)
             if rec["status"] == "ok":
                 rec["rows_per_s"] = round(rows / rec["seconds"])
-                rec["rows_per_s_per_core"] = round(rows / rec["seconds"] / 2)
+                rec["rows_per_s_per_core"] = round(rows / rec["seconds"] / (os.cpu_count() or 1))
                 rec["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             say(f"{point} {engine}: {json.dumps(rec)}")
             fresh.append(rec)
@@ -342,6 +391,7 @@ def run(size: str) -> dict[str, Any]:
         "duckdb_memory_limit": os.environ.get("CLUSTERATLAS_MEMORY_LIMIT", "256MB (default)"),
         "points": points,
         "checks": _checks(points),
+        "projection": _projection(points),
         "plot": str(PLOT.relative_to(HERE.parent)),
         "plot_renderer": _plot(points),
     }

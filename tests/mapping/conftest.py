@@ -8,7 +8,6 @@ parametrised): ``expr.to_pandas()`` runs on Ibis's default backend and ``connect
 
 from __future__ import annotations
 
-import ibis
 import pytest
 
 #: Modules whose tests read the DuckDB store: the same on either engine, run once.
@@ -25,17 +24,13 @@ DUCKDB_ONLY_TESTS = {
 
 
 @pytest.fixture(autouse=True, params=["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
-def engine(request, monkeypatch) -> str:
-    """The engine of the test: ``duckdb`` or ``spark``."""
-    if request.param == "duckdb":
-        monkeypatch.setenv("CLUSTERATLAS_ENGINE", "duckdb")
-        return "duckdb"
-    module = request.node.module.__name__.rsplit(".", 1)[-1]
-    if module in DUCKDB_ONLY:
-        pytest.skip(DUCKDB_ONLY[module])
-    if request.node.originalname in DUCKDB_ONLY_TESTS:
-        pytest.skip(DUCKDB_ONLY_TESTS[request.node.originalname])
-    backend = request.getfixturevalue("spark_backend")
-    monkeypatch.setenv("CLUSTERATLAS_ENGINE", "spark")
-    monkeypatch.setattr(ibis.options, "default_backend", backend)
-    return "spark"
+def engine(request, use_engine) -> str:
+    """The engine of the test: ``duckdb`` or ``spark`` (``use_engine`` of tests/conftest.py)."""
+    if request.param == "spark":
+        module = request.node.module.__name__.rsplit(".", 1)[-1]
+        if module in DUCKDB_ONLY:
+            pytest.skip(DUCKDB_ONLY[module])
+        if request.node.originalname in DUCKDB_ONLY_TESTS:
+            pytest.skip(DUCKDB_ONLY_TESTS[request.node.originalname])
+    use_engine(request.param)
+    return request.param
