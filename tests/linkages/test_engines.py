@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -87,7 +86,7 @@ def test_complexity_through_the_engine_equals_ecomplexity(tmp_path, backend):
     """A synthetic 40 x 25 panel written as Parquet, read by the engine, then the numpy
     complexity: equal to ecomplexity to 1e-9 with identical presence (M)."""
     ecomplexity = pytest.importorskip("ecomplexity")
-    from tests.linkages.test_complexity_oracle import oracle, synthetic_panel
+    from tests.linkages.test_complexity_oracle import assert_cells_equal, oracle, synthetic_panel
 
     panel = synthetic_panel(1)
     path = tmp_path / "panel.parquet"
@@ -96,13 +95,7 @@ def test_complexity_through_the_engine_equals_ecomplexity(tmp_path, backend):
     got = complexity_table(frame, unit)
     want, _ = oracle(panel)
     assert ecomplexity is not None
-    merged = want.merge(got, on=["year", "region", "industry"], suffixes=("_e", "_o"))
-    assert len(merged) == len(want) == len(got) == 2 * 40 * 25
-    for col in ("rca", "density", "eci", "pci", "coi", "cog"):
-        np.testing.assert_allclose(
-            merged[f"{col}_o"], merged[f"{col}_e"], rtol=1e-9, atol=1e-9, err_msg=col
-        )
-    np.testing.assert_array_equal(merged["m"], merged["mcp"])
+    assert_cells_equal(want, got, 2 * 40 * 25)
 
 
 @pytest.fixture(scope="module")
