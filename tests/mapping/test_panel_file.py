@@ -89,3 +89,29 @@ def test_unusual_but_valid_files_still_map(tmp_path, text):
     assert open_panel_file(path, connect())[0] is None  # the engine path declines ...
     out = map_panel(path, DEFS)  # ... and read_panel takes over
     assert len(out) == len(map_panel(read_panel(path), DEFS))
+
+
+def test_a_large_valid_panel_stays_on_the_engine(tmp_path):
+    """300,000 distinct keys: a 32-bit hash of the key (Spark's ``hash``) would give ~10
+    colliding pairs, taken for duplicates, and send the file to the pandas reader on the
+    driver. The duplicate check groups the key columns themselves."""
+    import numpy as np
+
+    n_r, n_i, years = 500, 200, 3
+    panel = pd.DataFrame(
+        {
+            "region": np.repeat([f"R{r:04d}" for r in range(n_r)], n_i * years),
+            "industry": np.tile(np.repeat([f"I{i:03d}" for i in range(n_i)], years), n_r),
+            "year": np.tile(np.arange(2018, 2018 + years), n_r * n_i),
+            "employment": np.arange(n_r * n_i * years, dtype=float) % 997 + 1,
+        }
+    )
+    path = tmp_path / "panel.parquet"
+    panel.to_parquet(path, index=False)
+    table, industries = open_panel_file(path, connect())
+    assert table is not None, "a valid panel left the engine path"
+    assert len(industries) == n_i
+    # and a real duplicate still leaves it (read_panel then names the row)
+    dup = pd.concat([panel, panel.iloc[[12_345]]], ignore_index=True)
+    dup.to_parquet(path, index=False)
+    assert open_panel_file(path, connect()) == (None, [])
