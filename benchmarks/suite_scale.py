@@ -236,24 +236,48 @@ def _measure(engine: str, panel: Path, defs: Path) -> dict[str, Any]:
 
 def _plot(points: list[dict[str, Any]]) -> str | None:
     rows = [
-        {"rows": p["rows"], "seconds": p["seconds"], "engine": p["engine"]}
+        {
+            "rows": p["rows"],
+            "seconds": p["seconds"],
+            "peak_rss_mb": p["peak_rss_total_mb"],
+            "engine": p["engine"],
+        }
         for p in points
         if p.get("status") == "ok"
     ]
     if not rows:
         return None
+    x = {
+        "field": "rows",
+        "type": "quantitative",
+        "scale": {"type": "log"},
+        "axis": {"format": "~s", "title": "panel rows (log scale)"},
+    }
+    colour = {"field": "engine", "type": "nominal", "title": "engine"}
+
+    def panel(field: str, title: str) -> dict[str, Any]:
+        return {
+            "width": 340,
+            "height": 260,
+            "title": title,
+            "mark": {"type": "line", "point": True},
+            "encoding": {
+                "x": x,
+                "y": {"field": field, "type": "quantitative", "scale": {"type": "log"},
+                      "axis": {"title": title}},
+                "color": colour,
+            },
+        }  # fmt: skip
+
     spec = {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": "Cluster mapping time by panel size (synthetic panels, 2 cores)",
-        "width": 420,
-        "height": 280,
+        "title": "Cluster mapping by panel size: DuckDB and Spark local[2] (synthetic panels, "
+        "2 cores)",
         "data": {"values": rows},
-        "mark": {"type": "line", "point": True},
-        "encoding": {
-            "x": {"field": "rows", "type": "quantitative", "scale": {"type": "log"}},
-            "y": {"field": "seconds", "type": "quantitative", "scale": {"type": "log"}},
-            "color": {"field": "engine", "type": "nominal"},
-        },
+        "hconcat": [
+            panel("seconds", "mapping time, s (log)"),
+            panel("peak_rss_mb", "peak RSS, driver + JVM, MB (log)"),
+        ],
     }
     PLOT.parent.mkdir(parents=True, exist_ok=True)
     try:
