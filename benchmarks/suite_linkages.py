@@ -46,7 +46,7 @@ from common import machine as machine_info  # noqa: E402
 
 TOOLS = ("clusteratlas", "ecomplexity", "ecomplexity_blas1")
 TIMEOUT_S = 900
-REPEATS = {"small": 2, "large": 1}
+REPEATS = {"small": 2, "large": 2}
 TARGETS = {"speedup": 20.0, "rss_mb": 1024}
 CHECKED = ["rca", "mcp", "density", "eci", "pci"]
 

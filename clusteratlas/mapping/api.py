@@ -16,6 +16,7 @@ input raises :class:`~clusteratlas.errors.InputError` naming the parameter (``lq
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, TypedDict, Unpack
@@ -347,6 +348,15 @@ def _panel_table(
         )
         keep = [c for c in frame.columns if not c.endswith("_flag") and c != "flag"]
         table = ibis.memtable(frame[keep])
+        # valid, but not as the engine reads it (quoting, blanks around codes, flag columns,
+        # comments...): it was parsed on the driver instead, which a large file should know
+        logging.getLogger(__name__).warning(
+            "clusteratlas: %s was read on the driver by the strict file reader (%s rows), "
+            "not by the engine; write it as plain CSV or Parquet to keep large panels on "
+            "the engine",
+            panel_file,
+            f"{len(frame):,}",
+        )
     else:
         unknown = unknown_industries(industries, defs, total_industry)
         if unknown:

@@ -83,12 +83,14 @@ def test_bad_files_go_to_read_panel(tmp_path, text):
         GOOD.replace("B,01,2020", "NA,01,2020"),  # Namibia reads as missing in the engine
     ],
 )
-def test_unusual_but_valid_files_still_map(tmp_path, text):
+def test_unusual_but_valid_files_still_map(tmp_path, text, caplog):
     path = tmp_path / "panel.csv"
     path.write_text(text)
     assert open_panel_file(path, connect())[0] is None  # the engine path declines ...
-    out = map_panel(path, DEFS)  # ... and read_panel takes over
+    with caplog.at_level("WARNING", logger="clusteratlas.mapping.api"):
+        out = map_panel(path, DEFS)  # ... and read_panel takes over, saying so
     assert len(out) == len(map_panel(read_panel(path), DEFS))
+    assert f"{path} was read on the driver" in caplog.text
 
 
 def test_a_large_valid_panel_stays_on_the_engine(tmp_path):
