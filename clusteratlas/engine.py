@@ -16,6 +16,7 @@ written by it (:func:`write_parquet`). ``docs/engines.md`` explains the set-up.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import shutil
@@ -179,7 +180,7 @@ def staging_for(backend: BaseBackend, folder: str | Path) -> Callable[[ibis.Tabl
     reads the staged tables has run.
     """
     folder = Path(folder)
-    counter = iter(range(1_000_000))
+    counter = itertools.count()
 
     def stage(table: ibis.Table) -> ibis.Table:
         path = folder / f"stage-{next(counter):03d}.parquet"

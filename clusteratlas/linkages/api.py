@@ -34,6 +34,7 @@ from clusteratlas.linkages.opportunities import OpportunityRule, growth_opportun
 from clusteratlas.linkages.portfolio import portfolio
 from clusteratlas.linkages.proximity import proximity
 from clusteratlas.linkages.shiftshare import dynamic_shift_share, shift_share
+from clusteratlas.mapping.build import nan_as_null
 
 RELATED_METHODS = ("colocation", "proximity")
 COMPLEXITY_COLUMNS = ["rca", "m", "density", "eci", "pci", "coi", "cog", "diversity", "ubiquity"]
@@ -88,13 +89,6 @@ class UnitTable:
         return frame.astype({"year": "int64", "employment": "float64"})
 
 
-def _unknown_as_null(x: ibis.Value) -> ibis.Value:
-    """``x`` as float64 with NaN read as NULL: DuckDB reads a pandas NaN as NULL, Spark keeps
-    NaN, which would poison sums; this makes both engines see NULL."""
-    x = x.cast("float64")
-    return ibis.ifelse(x.isnan(), ibis.null("float64"), x)
-
-
 def _panel_on_engine(
     panel: pd.DataFrame | ibis.Table | str | Path,
     backend: BaseBackend,
@@ -105,18 +99,17 @@ def _panel_on_engine(
     """The panel as ``region, industry, year, employment`` on ``backend``, checked: the
     columns, and (with ``definitions``) that every industry is in them.
 
-    A file is read by the engine (:func:`clusteratlas.mapping.panel_file.open_panel_file`:
-    CSV, Parquet or a folder of Parquet files; its checks run as aggregate queries there). A
-    file the engine path does not accept goes to :func:`~clusteratlas.sources.files.read_panel`,
-    whose InputError names the file, line and column — the same on every engine.
+    A file goes through the mapping's reader (:func:`clusteratlas.mapping.api._panel_table`:
+    CSV, Parquet or a folder of Parquet files read and checked by the engine; a file the
+    engine path declines goes to ``read_panel``, whose InputError names the file, line and
+    column — the same on every engine).
     """
-    from clusteratlas.engine import is_parquet_folder
+    from clusteratlas.mapping.api import _panel_table
     from clusteratlas.mapping.panel import (
         check_panel_frame,
         unknown_industries,
         unknown_industry_error,
     )
-    from clusteratlas.mapping.panel_file import open_panel_file
 
     inputs: list[dict[str, Any]] = []
     if isinstance(panel, pd.DataFrame):
@@ -137,35 +130,20 @@ def _panel_on_engine(
             if unknown:
                 raise unknown_industry_error(unknown, file=None, definitions_file=definitions_file)
     else:
-        path = Path(panel)
-        table, industries = open_panel_file(path, backend)
-        if table is None and is_parquet_folder(path):
-            raise InputError(
-                "the Parquet folder is not a valid panel (it needs region, industry, year and "
-                "employment; non-empty codes; 4-digit years; non-negative numbers; one row per "
-                "region × industry × year)",
-                file=str(path),
-            )
-        if table is None:  # read_panel raises the InputError of a bad file, with its line
-            from clusteratlas.sources.files import read_panel
-
-            frame = read_panel(path)
-            industries = frame["industry"].unique().tolist()
-            table = ibis.memtable(frame[["region", "industry", "year", "employment"]])
-        if definitions is not None:
-            unknown = unknown_industries(industries, definitions, total_industry)
-            if unknown:
-                raise unknown_industry_error(
-                    unknown, file=str(path), definitions_file=definitions_file
-                )
-        from clusteratlas.mapping.api import _file_sha256
-
-        inputs.append({"role": "panel", "path": str(path), "sha256": _file_sha256(path)})
+        table, inputs = _panel_table(
+            Path(panel),
+            definitions,
+            definitions_file,
+            backend,
+            microdata=False,
+            total_industry=total_industry,
+            status=lambda _message: None,
+        )
     table = table.select(
         region=table.region.cast("string"),
         industry=table.industry.cast("string"),
         year=table.year.cast("int64"),
-        employment=_unknown_as_null(table.employment),
+        employment=nan_as_null(table.employment),
     )
     return table, inputs
 
@@ -218,13 +196,9 @@ def unit_table(
         unit = "industry"
     else:
         from clusteratlas.mapping.aggregate import aggregate_to_clusters
+        from clusteratlas.mapping.build import prepare_definitions
 
-        cols = ["industry", "cluster"] + (["weight"] if "weight" in defs.columns else [])
-        d = ibis.memtable(defs[cols])
-        weight = _unknown_as_null(d.weight).fill_null(1.0) if "weight" in cols else 1.0
-        d = d.select(
-            industry=d.industry.cast("string"), cluster=d.cluster.cast("string"), weight=weight
-        )
+        d, _ = prepare_definitions(ibis.memtable(defs))
         full = table.mutate(establishments=ibis.null("float64"), payroll=ibis.null("float64"))
         sums = aggregate_to_clusters(full, d, ("region", "year"))
         sums = sums.filter(sums.cluster.notnull())
@@ -435,7 +409,7 @@ def trends_tables(
             t = frame
             got = con.to_pyarrow(t.select("year").distinct()).column(0).to_pylist()
             present = {int(y) for y in got}
-        t = t.mutate(employment=_unknown_as_null(t.employment))
+        t = t.mutate(employment=nan_as_null(t.employment))
     if unit is None:
         raise TypeError("trends_tables() needs unit with a frame or an Ibis table")
     for y in (start, end):

@@ -140,12 +140,16 @@ def _second_eigenvector(m: np.ndarray, k: np.ndarray, u: np.ndarray) -> np.ndarr
     n = m.shape[1]
     rk, ru = 1.0 / np.sqrt(k), 1.0 / np.sqrt(u)
     v1 = np.sqrt(u) / np.linalg.norm(np.sqrt(u))
-    a = None
-    if n <= DENSE_EIGEN_LIMIT:
+
+    def formed() -> np.ndarray:
+        """The upper triangle of A, from one BLAS ``syrk``."""
         b = m * rk[:, None]  # K^-1/2 M (C order, so b.T is Fortran order: no copy for syrk)
-        a = scipy.linalg.blas.dsyrk(1.0, b.T, trans=0, lower=0)  # upper triangle of b'b
-        a *= ru[:, None]
-        a *= ru[None, :]
+        upper = scipy.linalg.blas.dsyrk(1.0, b.T, trans=0, lower=0)  # upper triangle of b'b
+        upper *= ru[:, None]
+        upper *= ru[None, :]
+        return upper
+
+    a = formed() if n <= DENSE_EIGEN_LIMIT else None
     if n > SMALL_EIGEN_LIMIT:
         if a is not None:
             upper = a  # only the upper triangle is set: BLAS symv reads just that
@@ -169,10 +173,7 @@ def _second_eigenvector(m: np.ndarray, k: np.ndarray, u: np.ndarray) -> np.ndarr
         except scipy.sparse.linalg.ArpackNoConvergence:
             pass
         if a is None:  # the large case without convergence: form A after all
-            b = m * rk[:, None]
-            a = scipy.linalg.blas.dsyrk(1.0, b.T, trans=0, lower=0)
-            a *= ru[:, None]
-            a *= ru[None, :]
+            a = formed()
     _, vecs = scipy.linalg.eigh(
         a,
         lower=False,

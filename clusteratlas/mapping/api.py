@@ -278,7 +278,7 @@ def _file_sha256(path: str | Path) -> str:
 
 def _panel_table(
     panel: Any,
-    defs: pd.DataFrame,
+    defs: pd.DataFrame | None,
     defs_file: str | None,
     backend: Any,
     *,
@@ -286,7 +286,12 @@ def _panel_table(
     total_industry: str | None,
     status: Status,
 ) -> tuple[ibis.Table, list[dict]]:
-    """The panel as a table on ``backend`` (checked), and the input records it came from."""
+    """The panel as a table on ``backend`` (checked), and the input records it came from.
+
+    A file is read by the engine (:func:`~clusteratlas.mapping.panel_file.open_panel_file`, or
+    the microdata reader); one the engine path declines goes to ``read_panel``, whose
+    InputError names the file, line and column. ``defs=None`` skips the check that every
+    industry is in the definitions (the linkages' industry panels)."""
     from clusteratlas.engine import is_parquet_folder
     from clusteratlas.mapping.microdata import (
         aggregate_establishments,
@@ -357,7 +362,7 @@ def _panel_table(
             panel_file,
             f"{len(frame):,}",
         )
-    else:
+    elif defs is not None:
         unknown = unknown_industries(industries, defs, total_industry)
         if unknown:
             raise unknown_industry_error(unknown, file=panel_file, definitions_file=defs_file)

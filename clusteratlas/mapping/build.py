@@ -64,7 +64,7 @@ def _nz(x: ibis.NumericValue) -> ibis.NumericValue:
     return x.nullif(0)
 
 
-def _number(x: ibis.Value) -> ibis.NumericValue:
+def nan_as_null(x: ibis.Value) -> ibis.NumericValue:
     """``x`` as float64 with NaN read as NULL (unknown). DuckDB reads a pandas NaN as NULL,
     Spark keeps it as NaN, which would poison sums; this makes both engines see NULL."""
     x = x.cast("float64")
@@ -82,10 +82,10 @@ def _prepare_panel(panel: ibis.Table, level_mode: str) -> tuple[ibis.Table, str 
         "year": panel.year.cast("int64"),
     }
     for m in MEASURES:
-        fields[m] = _number(panel[m]) if m in cols else ibis.null("float64")
+        fields[m] = nan_as_null(panel[m]) if m in cols else ibis.null("float64")
     wage_den = None
     if "employment_reported" in cols:
-        fields["employment_reported"] = _number(panel.employment_reported)
+        fields["employment_reported"] = nan_as_null(panel.employment_reported)
         wage_den = "employment_reported"
     if level_mode == "column":
         fields["level"] = panel.level
@@ -102,7 +102,10 @@ def _with_group(table: ibis.Table, level_mode: str) -> ibis.Table:
     return table.mutate(grp=table.level.cast("string").fill_null(""))
 
 
-def _prepare_definitions(definitions: ibis.Table) -> tuple[ibis.Table, ibis.Table]:
+def prepare_definitions(definitions: ibis.Table) -> tuple[ibis.Table, ibis.Table]:
+    """Cluster definitions as the aggregation reads them: ``industry, cluster, cluster_type``
+    (trimmed, lower case), ``cluster_name`` and ``weight`` (NaN or missing = 1), and the
+    per-cluster ``meta`` table (``cluster, cluster_type, cluster_name``)."""
     cols = set(definitions.columns)
     for col in ("industry", "cluster", "cluster_type"):
         if col not in cols:
@@ -117,7 +120,9 @@ def _prepare_definitions(definitions: ibis.Table) -> tuple[ibis.Table, ibis.Tabl
             else ibis.null("string")
         ),
         weight=(
-            _number(definitions.weight).fill_null(1.0) if "weight" in cols else ibis.literal(1.0)
+            nan_as_null(definitions.weight).fill_null(1.0)
+            if "weight" in cols
+            else ibis.literal(1.0)
         ),
     )
     meta = defs.group_by("cluster").agg(
@@ -266,7 +271,7 @@ def build_cluster_table(
     p, wage_den = _prepare_panel(panel, level_mode)
     if years is not None:
         p = p.filter(p.year.isin(years))
-    defs, meta = _prepare_definitions(definitions)
+    defs, meta = prepare_definitions(definitions)
 
     # 1. industries -> clusters
     group_keys = ["region", "year"] + (["level"] if level_mode == "column" else [])

@@ -108,7 +108,7 @@ def parse_measures(
 
 def check_panel_frame(
     panel: pd.DataFrame,
-    definitions: pd.DataFrame,
+    definitions: pd.DataFrame | None,
     *,
     file: str | None = None,
     definitions_file: str | None = None,
@@ -118,7 +118,7 @@ def check_panel_frame(
 
     Raises :class:`InputError` for missing key or employment columns, negative or infinite
     measures, and industry codes that are not in the definitions (naming the first one and
-    the panel file).
+    the panel file; not checked when ``definitions`` is ``None``).
     """
     where = {"file": file} if file else {"parameter": "panel"}
     for col in (*KEY_COLUMNS, "employment"):
@@ -136,6 +136,8 @@ def check_panel_frame(
                 column=col,
                 **where,
             )
+    if definitions is None:
+        return
     codes = panel["industry"].astype(str).unique().tolist()
     unknown = unknown_industries(codes, definitions, total_industry)
     if unknown:
