@@ -6,8 +6,8 @@ One run generates the deterministic panel of :mod:`panel` (``large`` = 1,500 reg
 industries × 15 years, 8.1 M non-zero rows) and times, each in its own fresh Python
 subprocess (peak RSS per tool: ``getrusage`` in the child at the end of the timed work):
 
-(a) ``clusteratlas``: read the Parquet panel (codes as dictionaries), then
-    :func:`clusteratlas.linkages.matrix.year_matrices` and
+(a) ``clusteratlas``: read the Parquet panel (codes as dictionaries) into an Arrow table,
+    then :func:`clusteratlas.linkages.matrix.year_matrices` (straight from the table) and
     :func:`clusteratlas.linkages.complexity.complexity_years` (RCA, presence, proximity,
     density, ECI, PCI, COI, COG for every year; ecomplexity's conventions; the years in
     parallel threads, one per core, each with one BLAS thread); every year's results are kept in
@@ -66,13 +66,10 @@ def _clusteratlas(panel: str, out: str) -> dict[str, Any]:
         panel, columns=["region", "industry", "year", "employment"],
         read_dictionary=["region", "industry"],
     )  # fmt: skip
-    # column by column, each Arrow buffer freed once converted; then Arrow's allocator gives
-    # the freed pages back to the OS (it keeps them for reuse otherwise: ~250 MB here)
-    frame = table.to_pandas(split_blocks=True, self_destruct=True)
+    # the Arrow table as it is (dictionary codes, no pandas copy): the generator frees it once
+    # the year matrices are built, and each year's matrix once that year is done
+    years = year_matrices(table)
     del table
-    pa.default_memory_pool().release_unused()
-    years = year_matrices(frame)
-    del frame  # the generator keeps only its dense year cube
     results = []  # every year's measures, kept in memory (what ecomplexity returns: m as int8)
     for ym, res in complexity_years(years):  # years in parallel threads, one BLAS thread each
         res["m"] = res["m"].astype(np.int8)

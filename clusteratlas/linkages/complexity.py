@@ -56,8 +56,10 @@ def rca(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     rows, cols = x.sum(axis=1), x.sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        # one scaling pass: X_cp * (1 / X_c) * (X / X_p)
-        return x * np.outer(1.0 / rows, cols.sum() / cols)
+        # one scaling pass: X_cp * ((1 / X_c) * (X / X_p)), the factor formed in the output
+        out = np.multiply.outer(1.0 / rows, cols.sum() / cols)
+        out *= x
+        return out
 
 
 def presence(r: np.ndarray, threshold: float = 1.0) -> np.ndarray:
@@ -385,38 +387,37 @@ def _complexity_year(x: np.ndarray, options: ComplexityOptions | None) -> dict[s
 
     o = options or ComplexityOptions()
     r = rca(x)
-    m = presence(r, o.threshold)
+    with np.errstate(invalid="ignore"):
+        held = r >= o.threshold  # presence (NaN >= t is False), kept as booleans too
+    m = held.astype(float)
     phi = proximity(m, diagonal=o.diagonal)
     kc, kp = eigen_complexity(m)
-    # density (proximity.density) and COG (complexity_outlook_gain) share one product with M:
-    # d = M W_d and COG = (1 - M) * (1' W_c - M W_c), so M [W_d | W_c] is computed once
-    n = phi.shape[0]
-    w = np.empty((n, 2 * n))
+    kp0 = np.nan_to_num(kp)
     with np.errstate(divide="ignore", invalid="ignore"):
-        np.divide(phi.T, np.nansum(phi, axis=1)[None, :], out=w[:, :n])
-        np.multiply(phi, (np.nan_to_num(kp) / phi.sum(axis=1))[:, None], out=w[:, n:])
-    both = m @ w
-    d, cog_raw = both[:, :n], both[:, n:]
-    # COG = (1 - M) * (1'W_c - M W_c), computed in place
-    np.subtract(w[:, n:].sum(axis=0)[None, :], cog_raw, out=cog_raw)
-    held = m > 0
-    np.copyto(cog_raw, 0.0, where=held)
-    dfree = np.where(held, 0.0, d)
-    coi_raw = dfree @ np.nan_to_num(kp)
+        # density (proximity.density): d = M W_d, W_d = phi' / (row sums of phi)
+        d = m @ (phi.T / np.nansum(phi, axis=1)[None, :])
+        # COG (complexity_outlook_gain) = (1 - M) * ((1 - M) W_c) = (1 - M) * (1'W_c - M W_c)
+        w_c = phi * (kp0 / phi.sum(axis=1))[:, None]
+    cog = np.empty_like(d)
+    # COI needs d where M = 0: formed in COG's buffer before the product overwrites it
+    np.copyto(cog, d)
+    np.copyto(cog, 0.0, where=held)
+    coi_raw = cog @ kp0
+    np.matmul(m, w_c, out=cog)
+    np.subtract(w_c.sum(axis=0)[None, :], cog, out=cog)
+    np.copyto(cog, 0.0, where=held)
     eci, pci = standardise(kc, kp, o.ddof)
     coi = zscore(coi_raw, o.ddof)
-    cog = cog_raw / np.nanstd(kc, ddof=o.ddof)
+    cog /= np.nanstd(kc, ddof=o.ddof)
     if o.density_scale != 1.0:
-        d = d * o.density_scale
-    k = m.sum(axis=1)
-    u = m.sum(axis=0)
+        d *= o.density_scale
     return {
         "rca": r,
         "m": m,
         "density": d,
         "proximity": phi,
-        "diversity": k,
-        "ubiquity": u,
+        "diversity": m.sum(axis=1),
+        "ubiquity": m.sum(axis=0),
         "eci": eci,
         "pci": pci,
         "coi": coi,

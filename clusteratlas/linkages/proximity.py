@@ -52,7 +52,7 @@ def proximity(m: np.ndarray, *, diagonal: str = "one", asymmetric: bool = False)
     u = np.diag(c).copy()
     with np.errstate(divide="ignore", invalid="ignore"):
         phi = c / (u[:, None] if asymmetric else np.maximum(u[:, None], u[None, :]))
-    phi = np.nan_to_num(phi, nan=0.0, posinf=0.0)
+    np.nan_to_num(phi, copy=False, nan=0.0, posinf=0.0)
     if diagonal == "one":
         np.fill_diagonal(phi, 1.0)
     else:
@@ -76,7 +76,10 @@ def _gram(m: np.ndarray) -> np.ndarray:
         c = c.astype(float)
     else:
         c = scipy.linalg.blas.dsyrk(1.0, np.asfortranarray(m.T), trans=0, lower=0)
-    return np.triu(c) + np.triu(c, 1).T
+    # syrk leaves the lower triangle 0: add the mirror, then halve the doubled diagonal (exact)
+    c = c + c.T
+    c[np.diag_indices_from(c)] *= 0.5
+    return c
 
 
 def continuous_proximity(rca: np.ndarray) -> np.ndarray:
