@@ -387,9 +387,8 @@ def _complexity_year(x: np.ndarray, options: ComplexityOptions | None) -> dict[s
 
     o = options or ComplexityOptions()
     r = rca(x)
-    with np.errstate(invalid="ignore"):
-        held = r >= o.threshold  # presence (NaN >= t is False), kept as booleans too
-    m = held.astype(float)
+    m = presence(r, o.threshold)
+    held = m > 0
     phi = proximity(m, diagonal=o.diagonal)
     kc, kp = eigen_complexity(m)
     kp0 = np.nan_to_num(kp)
